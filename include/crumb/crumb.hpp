@@ -1,0 +1,15 @@
+// crumb: signed-cookie sessions for C++20. This umbrella header includes every public
+// header; include the single ones to keep compile times down.
+#pragma once
+
+#include "crumb/base64.hpp"
+#include "crumb/clock.hpp"
+#include "crumb/codec.hpp"
+#include "crumb/compress.hpp"
+#include "crumb/error.hpp"
+#include "crumb/json.hpp"
+#include "crumb/mac.hpp"
+#include "crumb/profile/django.hpp"
+#include "crumb/value.hpp"
+#include "crumb/value_traits.hpp"
+#include "crumb/version.hpp"

@@ -1,0 +1,154 @@
+// Error values for everything that reads untrusted bytes: crumb::errc, plugged into
+// std::error_code through crumb's own category, and result<T>, spelled like std::expected.
+// Invalid cookies are normal traffic, so they are reported as values, never thrown.
+#pragma once
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace crumb {
+
+/// Why an operation failed. Callers should treat every code other than `ok` as
+/// "no session": the codes are for logs and metrics, not for replies to clients.
+enum class errc {
+  ok = 0,
+  malformed,             ///< not shaped like a token: separators, base64, timestamp
+  bad_signature,         ///< the MAC matches no key in the ring
+  expired,               ///< signed longer ago than max_age
+  too_large,             ///< input or output over a configured bound (token, inflate, JSON)
+  json_invalid,          ///< not JSON, or not JSON that crumb accepts
+  json_too_deep,         ///< nesting deeper than the configured limit
+  number_out_of_range,   ///< integer outside int64, or a float beyond double's range
+  invalid_utf8,          ///< a string that is not valid UTF-8 (lone surrogates included)
+  not_finite,            ///< NaN or infinity: JSON (and Python's json.dumps here) cannot carry it
+  bad_compression,       ///< a compressed payload that is not a valid zlib stream
+  type_mismatch,         ///< typed access asked for a type the value does not hold
+  not_found,             ///< typed access to a key that is not there
+  cookie_too_large,      ///< the cookie would exceed the browser's size limits
+  invalid_cookie,        ///< a cookie name, value or attribute that cannot be sent safely
+  store_unavailable,     ///< the fallback store failed
+};
+
+namespace detail {
+inline constexpr std::string_view errc_names[] = {
+    "ok",           "malformed",       "bad_signature",   "expired",
+    "too_large",    "json_invalid",    "json_too_deep",   "number_out_of_range",
+    "invalid_utf8", "not_finite",      "bad_compression", "type_mismatch",
+    "not_found",    "cookie_too_large", "invalid_cookie", "store_unavailable",
+};
+inline constexpr std::string_view errc_messages[] = {
+    "success",
+    "malformed token",
+    "signature does not match any key",
+    "token has expired",
+    "input or output exceeds a configured limit",
+    "invalid JSON",
+    "JSON nested too deeply",
+    "number out of range",
+    "invalid UTF-8 in a string",
+    "NaN or infinity cannot be serialized",
+    "invalid compressed payload",
+    "value has a different type",
+    "key not found",
+    "cookie exceeds the size limit",
+    "cookie name, value or attribute cannot be sent safely",
+    "session store unavailable",
+};
+static_assert(std::size(errc_names) == std::size(errc_messages));
+static_assert(std::size(errc_names) == static_cast<std::size_t>(errc::store_unavailable) + 1);
+}  // namespace detail
+
+/// The enumerator's name as written in the source ("bad_signature"): stable, for logs and tools.
+constexpr std::string_view name(errc e) noexcept {
+  const auto i = static_cast<std::size_t>(e);
+  return i < std::size(detail::errc_names) ? detail::errc_names[i] : "unknown";
+}
+
+/// The std::error_category of crumb::errc; its name() is "crumb".
+class error_category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "crumb"; }
+  std::string message(int ev) const override {
+    const auto i = static_cast<std::size_t>(ev);
+    return i < std::size(detail::errc_messages) ? std::string(detail::errc_messages[i])
+                                                : "unknown crumb error";
+  }
+};
+
+/// The single instance of crumb's category.
+inline const std::error_category& category() noexcept {
+  static const error_category instance;
+  return instance;
+}
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), category()};
+}
+
+}  // namespace crumb
+
+template <>
+struct std::is_error_code_enum<crumb::errc> : std::true_type {};
+
+namespace crumb {
+
+/// Thrown only by result<T>::value() on an error, and only when exceptions are enabled.
+class bad_result_access : public std::system_error {
+ public:
+  explicit bad_result_access(std::error_code ec) : std::system_error(ec) {}
+};
+
+/// Either a T or the error that prevented it, spelled like std::expected so it can become
+/// an alias once C++23 is the floor. Constructible from a T, an errc or a std::error_code.
+template <class T>
+class [[nodiscard]] result {
+ public:
+  using value_type = T;
+
+  result(const T& v) : value_(v) {}  // NOLINT(google-explicit-constructor): like expected
+  result(T&& v) : value_(std::move(v)) {}  // NOLINT(google-explicit-constructor)
+  result(errc e) : error_(e) {}  // NOLINT(google-explicit-constructor)
+  result(std::error_code ec) : error_(ec) {}  // NOLINT(google-explicit-constructor)
+
+  bool has_value() const noexcept { return value_.has_value(); }
+  explicit operator bool() const noexcept { return has_value(); }
+
+  /// The error; a default (empty) error_code when there is a value.
+  std::error_code error() const noexcept { return error_; }
+
+  /// The value; throws bad_result_access (or aborts without exceptions) when there is none.
+  T& value() & { check(); return *value_; }
+  const T& value() const& { check(); return *value_; }
+  T&& value() && { check(); return std::move(*value_); }
+
+  T& operator*() & noexcept { return *value_; }
+  const T& operator*() const& noexcept { return *value_; }
+  T&& operator*() && noexcept { return std::move(*value_); }
+  T* operator->() noexcept { return &*value_; }
+  const T* operator->() const noexcept { return &*value_; }
+
+  template <class U>
+  T value_or(U&& fallback) const& {
+    return has_value() ? *value_ : static_cast<T>(std::forward<U>(fallback));
+  }
+
+ private:
+  void check() const {
+    if (value_) return;
+#if defined(__cpp_exceptions)
+    throw bad_result_access(error_);
+#else
+    std::abort();
+#endif
+  }
+
+  std::optional<T> value_;
+  std::error_code error_;
+};
+
+}  // namespace crumb

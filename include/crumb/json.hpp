@@ -1,0 +1,293 @@
+// JSON for sessions. The writer is byte-identical to Python's
+// json.dumps(obj, separators=(',', ':')), so tokens match Django's; the reader runs on
+// simdjson with limits, because everything it reads comes from a client.
+#pragma once
+
+#include <simdjson.h>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crumb/detail/json_scan.hpp"
+#include "crumb/detail/python_float.hpp"
+#include "crumb/error.hpp"
+#include "crumb/value.hpp"
+
+namespace crumb::json {
+
+/// Limits on what the reader accepts. The defaults are generous for sessions and small
+/// enough that a hostile cookie cannot make crumb work hard.
+struct limits {
+  std::size_t max_bytes = 1 << 20;  ///< longest JSON text accepted
+  std::size_t max_depth = 64;       ///< deepest nesting of arrays and objects (`[]` is 1)
+};
+
+namespace detail {
+
+// 0: copy as is; 1: short escape (second table); 2: \u00XX; 3: first byte of UTF-8.
+inline constexpr auto escape_class = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 2;
+  for (const char c : {'"', '\\', '\b', '\f', '\n', '\r', '\t'})
+    t[static_cast<unsigned char>(c)] = 1;
+  t[0x7f] = 2;  // Python escapes everything outside ' '..'~'
+  for (int c = 0x80; c < 0x100; ++c) t[c] = 3;
+  return t;
+}();
+
+inline char short_escape(char c) noexcept {
+  switch (c) {
+    case '\b': return 'b';
+    case '\f': return 'f';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    default: return c;  // '"' and '\\'
+  }
+}
+
+inline void append_u_escape(std::string& out, std::uint32_t unit) {
+  static constexpr char hex[] = "0123456789abcdef";
+  const char esc[6] = {'\\', 'u', hex[(unit >> 12) & 0xf], hex[(unit >> 8) & 0xf],
+                       hex[(unit >> 4) & 0xf], hex[unit & 0xf]};
+  out.append(esc, 6);
+}
+
+// Decodes one UTF-8 sequence at s[i], strictly (no overlongs, surrogates or > U+10FFFF).
+// Returns its length, or 0 when the bytes are not UTF-8.
+inline std::size_t decode_utf8(std::string_view s, std::size_t i, std::uint32_t& cp) noexcept {
+  const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[i + k]); };
+  const std::uint8_t b0 = byte(0);
+  std::size_t len;
+  std::uint32_t min;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2, min = 0x80, cp = b0 & 0x1Fu;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3, min = 0x800, cp = b0 & 0x0Fu;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4, min = 0x10000, cp = b0 & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((byte(k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(k) & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+inline errc append_string(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < s.size();) {
+    const std::uint8_t cls = escape_class[static_cast<std::uint8_t>(s[i])];
+    if (cls == 0) {
+      ++i;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    if (cls == 1) {
+      out += '\\';
+      out += short_escape(s[i]);
+      ++i;
+    } else if (cls == 2) {
+      append_u_escape(out, static_cast<std::uint8_t>(s[i]));
+      ++i;
+    } else {
+      std::uint32_t cp = 0;
+      const std::size_t len = decode_utf8(s, i, cp);
+      if (len == 0) return errc::invalid_utf8;
+      if (cp >= 0x10000) {  // astral: a UTF-16 surrogate pair, as Python writes it
+        cp -= 0x10000;
+        append_u_escape(out, 0xD800 + (cp >> 10));
+        append_u_escape(out, 0xDC00 + (cp & 0x3FF));
+      } else {
+        append_u_escape(out, cp);
+      }
+      i += len;
+    }
+    run = i;
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+  return errc::ok;
+}
+
+inline errc write_value(const value& v, std::string& out, std::size_t depth_left) {
+  switch (v.kind()) {
+    case kind::null: out += "null"; return errc::ok;
+    case kind::boolean: out += *v.if_bool() ? "true" : "false"; return errc::ok;
+    case kind::integer: {
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, *v.if_int());
+      out.append(buf, r.ptr);
+      return errc::ok;
+    }
+    case kind::floating: {
+      const double d = *v.if_double();
+      if (!std::isfinite(d)) return errc::not_finite;
+      crumb::detail::append_python_float(out, d);
+      return errc::ok;
+    }
+    case kind::string: return append_string(out, *v.if_string());
+    case kind::array: {
+      if (depth_left == 0) return errc::json_too_deep;
+      out += '[';
+      bool first = true;
+      for (const value& item : *v.if_array()) {
+        if (!first) out += ',';
+        first = false;
+        if (const errc e = write_value(item, out, depth_left - 1); e != errc::ok) return e;
+      }
+      out += ']';
+      return errc::ok;
+    }
+    case kind::object: {
+      if (depth_left == 0) return errc::json_too_deep;
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : *v.if_object()) {
+        if (!first) out += ',';
+        first = false;
+        if (const errc e = append_string(out, key); e != errc::ok) return e;
+        out += ':';
+        if (const errc e = write_value(item, out, depth_left - 1); e != errc::ok) return e;
+      }
+      out += '}';
+      return errc::ok;
+    }
+  }
+  return errc::json_invalid;
+}
+
+}  // namespace detail
+
+/// Appends `v` to `out` exactly as Python's json.dumps(v, separators=(',', ':')) would
+/// (ensure_ascii, dict order, repr floats). Errors: errc::not_finite for NaN/infinity,
+/// errc::invalid_utf8 for a string that is not UTF-8, errc::json_too_deep past
+/// `max_depth`. On error `out` holds a partial text. Allocates only to grow `out`.
+[[nodiscard]] inline errc write(const value& v, std::string& out,
+                                std::size_t max_depth = limits{}.max_depth) {
+  return detail::write_value(v, out, max_depth);
+}
+
+/// `v` as compact Python-compatible JSON (see write()).
+inline result<std::string> to_string(const value& v, std::size_t max_depth = limits{}.max_depth) {
+  std::string out;
+  if (const errc e = write(v, out, max_depth); e != errc::ok) return e;
+  return out;
+}
+
+/// Reads JSON texts into values. Keeps simdjson's parser and a padded copy buffer between
+/// calls, so a reused reader allocates only for the values it builds. Not thread-safe:
+/// use one per thread.
+class reader {
+ public:
+  explicit reader(limits lim = {}) : limits_(lim) {}
+  // simdjson's parser is move-only; a copy starts with a fresh one and the same limits.
+  reader(const reader& other) : limits_(other.limits_) {}
+  reader& operator=(const reader& other) {
+    if (this != &other) *this = reader(other);
+    return *this;
+  }
+  reader(reader&&) noexcept = default;
+  reader& operator=(reader&&) noexcept = default;
+
+  /// Parses `json` into `out`. Errors: errc::too_large (over max_bytes), json_too_deep,
+  /// number_out_of_range (integers outside int64, floats beyond double), invalid_utf8
+  /// (bad UTF-8 or an escaped lone surrogate), json_invalid (anything else, including
+  /// trailing content). Duplicate keys: the last value wins at the first key's position,
+  /// as Python's json.loads does. Never throws on bad input.
+  [[nodiscard]] errc read(std::string_view json, value& out) {
+    if (json.size() > limits_.max_bytes) return errc::too_large;
+    if (const errc e = prepare(); e != errc::ok) return e;
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end: give it a padded copy.
+    padded_.assign(json);
+    padded_.resize(json.size() + simdjson::SIMDJSON_PADDING);
+    simdjson::dom::element root;
+    const auto error = parser_.parse(padded_.data(), json.size(), false).get(root);
+    if (error != simdjson::SUCCESS) return translate(error, json);
+    return build(root, out);
+  }
+
+  const limits& current_limits() const noexcept { return limits_; }
+
+ private:
+  errc prepare() {
+    if (allocated_) return errc::ok;
+    // simdjson counts depth as crumb does: `[]` is 1, `[[]]` is 2.
+    if (parser_.allocate(limits_.max_bytes, limits_.max_depth) != simdjson::SUCCESS)
+      return errc::too_large;
+    allocated_ = true;
+    return errc::ok;
+  }
+
+  static errc translate(simdjson::error_code error, std::string_view json) noexcept {
+    switch (error) {
+      case simdjson::CAPACITY: return errc::too_large;
+      case simdjson::DEPTH_ERROR: return errc::json_too_deep;
+      case simdjson::UTF8_ERROR: return errc::invalid_utf8;
+      case simdjson::NUMBER_OUT_OF_RANGE: return errc::number_out_of_range;
+      case simdjson::NUMBER_ERROR: return crumb::detail::classify_json_error(json, true);
+      case simdjson::STRING_ERROR: return crumb::detail::classify_json_error(json, false);
+      default: return errc::json_invalid;
+    }
+  }
+
+  static errc build(simdjson::dom::element e, value& out) {
+    using simdjson::dom::element_type;
+    switch (e.type()) {
+      case element_type::NULL_VALUE: out = nullptr; return errc::ok;
+      case element_type::BOOL: out = e.get_bool().value_unsafe(); return errc::ok;
+      case element_type::INT64: out = e.get_int64().value_unsafe(); return errc::ok;
+      case element_type::UINT64: return errc::number_out_of_range;  // above INT64_MAX
+      case element_type::DOUBLE: out = e.get_double().value_unsafe(); return errc::ok;
+      case element_type::STRING: out = std::string(e.get_string().value_unsafe()); return errc::ok;
+      case element_type::ARRAY: {
+        simdjson::dom::array source;
+        if (e.get_array().get(source) != simdjson::SUCCESS) return errc::json_invalid;
+        array items;
+        for (simdjson::dom::element item : source) {
+          if (const errc err = build(item, items.emplace_back()); err != errc::ok) return err;
+        }
+        out = std::move(items);
+        return errc::ok;
+      }
+      case element_type::OBJECT: {
+        simdjson::dom::object source;
+        if (e.get_object().get(source) != simdjson::SUCCESS) return errc::json_invalid;
+        std::vector<object::entry> entries;
+        for (simdjson::dom::key_value_pair field : source) {
+          auto& entry = entries.emplace_back(std::string(field.key), value());
+          if (const errc err = build(field.value, entry.second); err != errc::ok) return err;
+        }
+        out = object::from_entries(std::move(entries));
+        return errc::ok;
+      }
+    }
+    return errc::json_invalid;
+  }
+
+  limits limits_;
+  simdjson::dom::parser parser_;
+  std::string padded_;
+  bool allocated_ = false;
+};
+
+/// Parses `json` with a one-off reader (see reader::read()).
+inline result<value> parse(std::string_view json, limits lim = {}) {
+  reader r(lim);
+  value out;
+  if (const errc e = r.read(json, out); e != errc::ok) return e;
+  return out;
+}
+
+}  // namespace crumb::json

@@ -1,0 +1,198 @@
+// MAC policies and the key ring. HMAC-SHA256 on libsodium (always there) or on OpenSSL's
+// libcrypto (optional: it uses the CPU's SHA extensions, and brings SHA-1 for Django's
+// legacy signatures). Keys are prepared once; each message costs one keyed copy + the hash.
+#pragma once
+
+#include <sodium.h>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+#  include <openssl/core_names.h>
+#  include <openssl/evp.h>
+#endif
+
+namespace crumb {
+
+/// What the codec needs from a MAC policy: the digest size, the plain hash of the same
+/// algorithm (profiles derive keys with it), and a key type that MACs messages.
+template <class M>
+concept mac_policy = requires(std::string_view data, std::uint8_t* out,
+                              const typename M::key& k) {
+  { M::digest_size } -> std::convertible_to<std::size_t>;
+  { M::hash(data, out) };
+  { k.sign(data, out) };
+  requires std::constructible_from<typename M::key, std::string_view>;
+};
+
+namespace detail {
+inline void ensure_sodium() {
+  // Idempotent and thread-safe; picks libsodium's fastest implementations.
+  if (sodium_init() < 0) throw std::runtime_error("crumb: libsodium failed to initialise");
+}
+}  // namespace detail
+
+/// HMAC-SHA256 on libsodium. The keyed state is computed once; sign() copies it.
+struct sodium_hmac_sha256 {
+  static constexpr std::size_t digest_size = crypto_auth_hmacsha256_BYTES;
+  static constexpr std::string_view name = "hmac-sha256 (libsodium)";
+
+  static void hash(std::string_view data, std::uint8_t* out) noexcept {
+    crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  }
+
+  class key {
+   public:
+    explicit key(std::string_view raw) {
+      detail::ensure_sodium();
+      crypto_auth_hmacsha256_init(&state_, reinterpret_cast<const unsigned char*>(raw.data()),
+                                  raw.size());
+    }
+    key(const key&) = default;
+    key& operator=(const key&) = default;
+    ~key() { sodium_memzero(&state_, sizeof state_); }
+
+    /// Writes the digest_size-byte MAC of `msg` to `out`. Does not allocate.
+    void sign(std::string_view msg, std::uint8_t* out) const noexcept {
+      crypto_auth_hmacsha256_state st = state_;
+      crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
+                                    msg.size());
+      crypto_auth_hmacsha256_final(&st, out);
+      sodium_memzero(&st, sizeof st);
+    }
+
+   private:
+    crypto_auth_hmacsha256_state state_;
+  };
+};
+
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+inline constexpr bool has_openssl = true;
+
+namespace detail {
+// HMAC through OpenSSL 3's EVP_MAC. The context is keyed once; re-initialising it with a
+// null key restores the keyed state without re-deriving the pads.
+template <const char* Digest, std::size_t Size>
+class openssl_hmac_key {
+ public:
+  explicit openssl_hmac_key(std::string_view raw) : raw_(raw) { init(); }
+  openssl_hmac_key(const openssl_hmac_key& other) : raw_(other.raw_) { init(); }
+  openssl_hmac_key& operator=(const openssl_hmac_key& other) {
+    if (this != &other) {
+      free();
+      raw_ = other.raw_;
+      init();
+    }
+    return *this;
+  }
+  ~openssl_hmac_key() {
+    free();
+    sodium_memzero(raw_.data(), raw_.size());
+  }
+
+  void sign(std::string_view msg, std::uint8_t* out) const noexcept {
+    std::size_t written = 0;
+    EVP_MAC_init(ctx_, nullptr, 0, nullptr);
+    EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(msg.data()), msg.size());
+    EVP_MAC_final(ctx_, out, &written, Size);
+  }
+
+ private:
+  void init() {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    ctx_ = mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr;
+    EVP_MAC_free(mac);  // the context holds its own reference
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(Digest), 0),
+        OSSL_PARAM_construct_end()};
+    if (ctx_ == nullptr ||
+        EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(raw_.data()), raw_.size(),
+                     params) != 1) {
+      free();
+      throw std::runtime_error("crumb: OpenSSL HMAC initialisation failed");
+    }
+  }
+  void free() noexcept {
+    EVP_MAC_CTX_free(ctx_);
+    ctx_ = nullptr;
+  }
+
+  std::string raw_;
+  EVP_MAC_CTX* ctx_ = nullptr;  // keyed; sign() re-initialises it, hence one per thread
+};
+
+inline constexpr char sha256_name[] = "SHA256";
+inline constexpr char sha1_name[] = "SHA1";
+}  // namespace detail
+
+/// HMAC-SHA256 on OpenSSL's libcrypto, which uses the CPU's SHA extensions where present.
+/// A key keeps a keyed EVP_MAC context: use one codec per thread.
+struct openssl_hmac_sha256 {
+  static constexpr std::size_t digest_size = 32;
+  static constexpr std::string_view name = "hmac-sha256 (OpenSSL)";
+  static void hash(std::string_view data, std::uint8_t* out) noexcept {
+    EVP_Digest(data.data(), data.size(), out, nullptr, EVP_sha256(), nullptr);
+  }
+  using key = detail::openssl_hmac_key<detail::sha256_name, digest_size>;
+};
+
+/// HMAC-SHA1 on OpenSSL's libcrypto: only for reading Django 3.1/3.2 legacy signatures and
+/// for the flask profile. libsodium has no SHA-1, so this needs libcrypto.
+struct openssl_hmac_sha1 {
+  static constexpr std::size_t digest_size = 20;
+  static constexpr std::string_view name = "hmac-sha1 (OpenSSL)";
+  static void hash(std::string_view data, std::uint8_t* out) noexcept {
+    EVP_Digest(data.data(), data.size(), out, nullptr, EVP_sha1(), nullptr);
+  }
+  using key = detail::openssl_hmac_key<detail::sha1_name, digest_size>;
+};
+
+/// The fastest HMAC-SHA256 this build has.
+using default_hmac_sha256 = openssl_hmac_sha256;
+#else
+inline constexpr bool has_openssl = false;
+using default_hmac_sha256 = sodium_hmac_sha256;
+#endif
+
+static_assert(mac_policy<sodium_hmac_sha256>);
+static_assert(mac_policy<default_hmac_sha256>);
+
+/// The secrets a codec signs and verifies with: the current one signs; the current one and
+/// the fallbacks, tried without short-circuiting, verify (Django 4.1's
+/// SECRET_KEY_FALLBACKS). Rotate by making the old current secret a fallback.
+/// Secrets are wiped from memory when the ring is destroyed.
+class key_ring {
+ public:
+  /// Throws std::invalid_argument when a secret is empty: that is a configuration bug.
+  explicit key_ring(std::string current, std::vector<std::string> fallbacks = {}) {
+    secrets_.reserve(fallbacks.size() + 1);
+    secrets_.push_back(std::move(current));
+    for (auto& f : fallbacks) secrets_.push_back(std::move(f));
+    for (const auto& s : secrets_)
+      if (s.empty()) throw std::invalid_argument("crumb: a secret key must not be empty");
+  }
+  key_ring(const key_ring&) = default;
+  key_ring(key_ring&&) noexcept = default;
+  key_ring& operator=(const key_ring&) = default;
+  key_ring& operator=(key_ring&&) noexcept = default;
+  ~key_ring() {
+    for (auto& s : secrets_) sodium_memzero(s.data(), s.size());
+  }
+
+  /// The secret new tokens are signed with.
+  const std::string& current() const noexcept { return secrets_.front(); }
+  /// Every secret, the current one first.
+  const std::vector<std::string>& secrets() const noexcept { return secrets_; }
+
+ private:
+  std::vector<std::string> secrets_;
+};
+
+}  // namespace crumb

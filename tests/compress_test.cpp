@@ -1,0 +1,108 @@
+#define BOOST_TEST_MODULE compress
+#include <boost/test/unit_test.hpp>
+
+#include <libdeflate.h>
+
+#include <string>
+
+#include "test_support.hpp"
+
+using crumb::errc;
+
+namespace {
+// A zlib stream made by libdeflate itself, bypassing crumb's size rule.
+std::string zlib_of(const std::string& data, int level = 6) {
+  libdeflate_compressor* c = libdeflate_alloc_compressor(level);
+  std::string out(libdeflate_zlib_compress_bound(c, data.size()), '\0');
+  out.resize(libdeflate_zlib_compress(c, data.data(), data.size(), out.data(), out.size()));
+  libdeflate_free_compressor(c);
+  return out;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(compress)
+
+BOOST_AUTO_TEST_CASE(round_trip) {
+  crumb::zlib_compression z;
+  const std::string json = crumb_test::fixture("large");
+  std::string packed;
+  BOOST_TEST(z.compress_if_smaller(json, packed));
+  BOOST_TEST(packed.size() < json.size() / 2);
+  std::string back;
+  BOOST_TEST(z.inflate(packed, back, 1 << 20) == errc::ok);
+  BOOST_TEST(back == json);
+}
+
+// Django compresses only when len(compressed) < len(json) - 1.
+BOOST_AUTO_TEST_CASE(compresses_only_when_it_saves_two_bytes) {
+  crumb::zlib_compression z;
+  for (std::size_t n = 0; n < 64; ++n) {
+    std::string data(n, 'a');
+    const std::size_t compressed = zlib_of(data).size();
+    std::string out = "prefix";
+    const bool used = z.compress_if_smaller(data, out);
+    BOOST_TEST(used == (n >= 3 && compressed < n - 1), n);
+    if (!used) BOOST_TEST(out == "prefix");
+  }
+  std::string out;
+  BOOST_TEST(!z.compress_if_smaller("\x01\x9a\x77\x03\xfe", out));  // incompressible
+}
+
+BOOST_AUTO_TEST_CASE(inflate_is_bounded_exactly) {
+  crumb::zlib_compression z;
+  const std::string data(5000, 'x');
+  const std::string packed = zlib_of(data);
+  std::string out = "keep";
+  BOOST_TEST(z.inflate(packed, out, 4999) == errc::too_large);
+  BOOST_TEST(out == "keep");
+  out.clear();
+  BOOST_TEST(z.inflate(packed, out, 5000) == errc::ok);
+  BOOST_TEST(out == data);
+}
+
+// 64 MiB of zeros packed by Python's zlib at level 9 into 65 238 bytes (1028:1); the
+// bound stops it, and the buffer never grows past the bound.
+BOOST_AUTO_TEST_CASE(decompression_bomb_is_stopped_at_the_bound) {
+  crumb::zlib_compression z;
+  const std::string bomb = crumb_test::read_file(CRUMB_TEST_DATA_DIR "/bomb_64MiB_zeros.zlib");
+  BOOST_TEST(bomb.size() * 1000 < (64u << 20));
+  std::string whole;  // it is a real stream: with room enough, it inflates
+  BOOST_TEST(z.inflate(bomb, whole, 64u << 20) == errc::ok);
+  BOOST_TEST(whole.size() == (64u << 20));
+  std::string out;
+  BOOST_TEST(z.inflate(bomb, out, 1 << 20) == errc::too_large);
+  BOOST_TEST(out.capacity() <= std::size_t{1 << 20});
+}
+
+BOOST_AUTO_TEST_CASE(corrupt_streams_are_refused) {
+  crumb::zlib_compression z;
+  const std::string packed = zlib_of(std::string(1000, 'q') + "tail");
+  std::string out;
+  BOOST_TEST(z.inflate("", out, 1 << 20) == errc::bad_compression);
+  BOOST_TEST(z.inflate("not zlib at all", out, 1 << 20) == errc::bad_compression);
+  BOOST_TEST(z.inflate(packed.substr(0, packed.size() - 1), out, 1 << 20) ==
+             errc::bad_compression);
+  BOOST_TEST(z.inflate(packed + "extra", out, 1 << 20) == errc::bad_compression);
+  std::string flipped = packed;
+  flipped[flipped.size() - 2] ^= 0x10;  // breaks the Adler-32 checksum
+  BOOST_TEST(z.inflate(flipped, out, 1 << 20) == errc::bad_compression);
+}
+
+BOOST_AUTO_TEST_CASE(no_compression_never_compresses_and_refuses_to_inflate) {
+  crumb::no_compression none;
+  std::string out;
+  BOOST_TEST(!none.compress_if_smaller(std::string(1000, 'a'), out));
+  BOOST_TEST(none.inflate(zlib_of("abc"), out, 100) == errc::bad_compression);
+}
+
+BOOST_AUTO_TEST_CASE(copies_work_independently) {
+  crumb::zlib_compression a(9);
+  std::string packed;
+  BOOST_TEST(a.compress_if_smaller(std::string(100, 'z'), packed));
+  crumb::zlib_compression b = a;
+  std::string out;
+  BOOST_TEST(b.inflate(packed, out, 100) == errc::ok);
+  BOOST_TEST(out == std::string(100, 'z'));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

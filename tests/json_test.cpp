@@ -1,0 +1,193 @@
+#define BOOST_TEST_MODULE json
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "test_support.hpp"
+
+using crumb::errc;
+using crumb_test::parse;
+
+namespace {
+std::string write(const crumb::value& v) { return crumb::json::to_string(v).value(); }
+
+errc read_error(std::string_view json, crumb::json::limits lim = {}) {
+  crumb::value out;
+  crumb::json::reader r(lim);
+  return r.read(json, out);
+}
+
+std::string nested(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(json_writer)
+
+// Expected texts come from CPython 3.11's json.dumps / repr.
+BOOST_AUTO_TEST_CASE(floats_match_python_repr) {
+  const std::pair<double, const char*> cases[] = {
+      {0.1, "0.1"},
+      {1.0, "1.0"},
+      {-0.0, "-0.0"},
+      {1e-05, "1e-05"},
+      {1e+16, "1e+16"},
+      {1000000000000000.0, "1000000000000000.0"},
+      {1.2345678901234568e+17, "1.2345678901234568e+17"},
+      {5e-324, "5e-324"},
+      {1.7976931348623157e+308, "1.7976931348623157e+308"},
+      {2.5e-07, "2.5e-07"},
+      {0.0001, "0.0001"},
+      {1.0 / 3, "0.3333333333333333"},
+      {100.0, "100.0"},
+      {1e+22, "1e+22"},
+      {-1.5e-10, "-1.5e-10"},
+      {9007199254740992.0, "9007199254740992.0"},
+      {0.0, "0.0"},
+      {123.456, "123.456"},
+  };
+  for (const auto& [d, text] : cases) BOOST_TEST(write(d) == text);
+}
+
+BOOST_AUTO_TEST_CASE(integers_and_literals) {
+  BOOST_TEST(write(0) == "0");
+  BOOST_TEST(write(-42) == "-42");
+  BOOST_TEST(write(std::numeric_limits<std::int64_t>::min()) == "-9223372036854775808");
+  BOOST_TEST(write(nullptr) == "null");
+  BOOST_TEST(write(true) == "true");
+  BOOST_TEST(write(false) == "false");
+}
+
+BOOST_AUTO_TEST_CASE(strings_escape_like_ensure_ascii) {
+  const std::string s = std::string("a\"b\\c\n\r\t\b\f") + '\0' +
+                        "\x1f\x7f/\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e <>&'";
+  BOOST_TEST(write(s) ==
+             R"("a\"b\\c\n\r\t\b\f\u0000\u001f\u007f/\u00e9\u20ac\ud834\udd1e <>&'")");
+}
+
+BOOST_AUTO_TEST_CASE(compact_separators_and_order) {
+  const crumb::object o{{"k", crumb::array{1, nullptr, true, false, "x"}},
+                        {"\xc3\xa9", crumb::object{}}};
+  BOOST_TEST(write(o) == R"({"k":[1,null,true,false,"x"],"\u00e9":{}})");
+  BOOST_TEST(write(crumb::array{}) == "[]");
+}
+
+BOOST_AUTO_TEST_CASE(non_finite_is_refused) {
+  std::string out;
+  BOOST_TEST(crumb::json::write(std::nan(""), out) == errc::not_finite);
+  BOOST_TEST(crumb::json::write(crumb::array{std::numeric_limits<double>::infinity()}, out) ==
+             errc::not_finite);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_is_refused) {
+  for (const char* bad : {"\xff", "\xc3", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\x80"}) {
+    std::string out;
+    BOOST_TEST(crumb::json::write(crumb::value(bad), out) == errc::invalid_utf8);
+    BOOST_TEST(crumb::json::write(crumb::object{{bad, 1}}, out) == errc::invalid_utf8);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(depth_is_bounded) {
+  crumb::value v = 1;
+  for (int i = 0; i < 10; ++i) v = crumb::array{std::move(v)};
+  std::string out;
+  BOOST_TEST(crumb::json::write(v, out, 10) == errc::ok);
+  out.clear();
+  BOOST_TEST(crumb::json::write(v, out, 9) == errc::json_too_deep);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(json_reader)
+
+BOOST_AUTO_TEST_CASE(reads_what_the_writer_writes) {
+  for (const char* name : {"small", "medium", "large", "huge"}) {
+    const crumb::value v = parse(crumb_test::fixture(name));
+    BOOST_TEST(v.is_object());
+    const std::string once = write(v);
+    BOOST_TEST(write(parse(once)) == once);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(kinds_are_kept) {
+  const crumb::value v = parse(R"([1, 1.0, -0, 1e2, "s", null, true, {"a": []}])");
+  const crumb::array& a = *v.if_array();
+  BOOST_TEST(a[0].is_int());
+  BOOST_TEST(a[1].is_double());
+  BOOST_TEST(a[2].is_int());
+  BOOST_TEST(a[3].is_double());  // Python: 1e2 is a float
+  BOOST_TEST(a[4].is_string());
+  BOOST_TEST(a[5].is_null());
+  BOOST_TEST(*a[6].if_bool());
+  BOOST_TEST(a[7].if_object()->find("a")->is_array());
+}
+
+BOOST_AUTO_TEST_CASE(escapes_decode_to_utf8) {
+  const crumb::value v = parse(R"("\u00e9\ud83d\udc4b\u0000")");
+  BOOST_TEST(*v.if_string() == std::string("\xc3\xa9\xf0\x9f\x91\x8b\0", 7));
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_keys_last_wins_at_first_position) {
+  const crumb::value v = parse(R"({"a":1,"b":2,"a":3})");
+  BOOST_TEST(write(v) == R"({"a":3,"b":2})");
+}
+
+BOOST_AUTO_TEST_CASE(int64_bounds) {
+  BOOST_TEST(*parse("9223372036854775807").if_int() == std::numeric_limits<std::int64_t>::max());
+  BOOST_TEST(*parse("-9223372036854775808").if_int() == std::numeric_limits<std::int64_t>::min());
+  BOOST_TEST(read_error("9223372036854775808") == errc::number_out_of_range);
+  BOOST_TEST(read_error("18446744073709551616") == errc::number_out_of_range);
+  BOOST_TEST(read_error("-9223372036854775809") == errc::number_out_of_range);
+  BOOST_TEST(read_error("[1e400]") == errc::number_out_of_range);
+  BOOST_TEST(read_error("123456789012345678901234567890") == errc::number_out_of_range);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_numbers_are_invalid_not_out_of_range) {
+  for (const char* bad : {"01", "[1.]", "-", "[.5]", "1e", "+1", "[NaN]", "Infinity"})
+    BOOST_TEST(read_error(bad) == errc::json_invalid, bad);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_and_lone_surrogates) {
+  BOOST_TEST(read_error("\"\xff\"") == errc::invalid_utf8);
+  BOOST_TEST(read_error("\"\xed\xa0\x80\"") == errc::invalid_utf8);
+  BOOST_TEST(read_error(R"("\ud800")") == errc::invalid_utf8);
+  BOOST_TEST(read_error(R"("\udc00")") == errc::invalid_utf8);
+  BOOST_TEST(read_error(R"(["\ud800\u0041"])") == errc::invalid_utf8);
+  BOOST_TEST(read_error(R"("\x")") == errc::json_invalid);
+}
+
+BOOST_AUTO_TEST_CASE(structure_errors) {
+  for (const char* bad : {"", " ", "{", "[1,]", "{\"a\"}", "{} x", "\"a\x01\"", "tru", "[1 2]"})
+    BOOST_TEST(read_error(bad) == errc::json_invalid, bad);
+}
+
+BOOST_AUTO_TEST_CASE(depth_limit) {
+  crumb::json::limits lim;
+  lim.max_depth = 8;
+  BOOST_TEST(read_error(nested(8), lim) == errc::ok);
+  BOOST_TEST(read_error(nested(9), lim) == errc::json_too_deep);
+  BOOST_TEST(read_error(std::string(100000, '[') + std::string(100000, ']')) ==
+             errc::json_too_deep);
+}
+
+BOOST_AUTO_TEST_CASE(size_limit) {
+  crumb::json::limits lim;
+  lim.max_bytes = 16;
+  BOOST_TEST(read_error(R"({"a":"01234567"})", lim) == errc::ok);  // 16 bytes
+  BOOST_TEST(read_error(R"({"a":"012345678"})", lim) == errc::too_large);
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_is_reusable_after_errors) {
+  crumb::json::reader r;
+  crumb::value v;
+  BOOST_TEST(r.read("[1,", v) == errc::json_invalid);
+  BOOST_TEST(r.read("[1,2]", v) == errc::ok);
+  BOOST_TEST(v.if_array()->size() == 2u);
+  crumb::json::reader copy = r;
+  BOOST_TEST(copy.read("{}", v) == errc::ok);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -22,7 +22,7 @@ int cart_size(crumb::django_codec& codec, std::string_view cookie) {
     return 0;
   }
   const crumb::value* cart = session->if_object()->find("cart");
-  return cart ? static_cast<int>(crumb::value_as<std::vector<int>>(*cart).value_or(std::vector<int>{}).size()) : 0;
+  return cart ? static_cast<int>(crumb::value_as<std::vector<int>>(*cart).value_or({}).size()) : 0;
 }
 
 void example() {

@@ -132,7 +132,7 @@ class [[nodiscard]] result {
   T* operator->() noexcept { return &*value_; }
   const T* operator->() const noexcept { return &*value_; }
 
-  template <class U>
+  template <class U = T>
   T value_or(U&& fallback) const& {
     return has_value() ? *value_ : static_cast<T>(std::forward<U>(fallback));
   }

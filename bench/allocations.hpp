@@ -1,0 +1,10 @@
+// Counts heap allocations in the bench binary (operator new is replaced in
+// allocations.cpp), so each case can report allocations per operation.
+#pragma once
+
+#include <cstdint>
+
+namespace crumb_bench {
+/// Allocations made so far by this thread.
+std::uint64_t allocations() noexcept;
+}  // namespace crumb_bench

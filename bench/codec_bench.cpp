@@ -1,0 +1,323 @@
+// crumb's codec against two floors measured in the same binary on the same bytes:
+//   dependency floor: libsodium HMAC-SHA256 (keyed state prepared once) over the token's
+//     signed part + libsodium base64 of the payload (+ libdeflate for compressed cases);
+//   hardware floor: the same with OpenSSL's HMAC-SHA256, which uses the CPU's SHA
+//     extensions, and crumb's base64 (when libcrypto is available).
+// Each crumb case reports ns/op, allocations/op, token bytes and its ratio to both floors.
+#include <benchmark/benchmark.h>
+#include <crumb/crumb.hpp>
+#include <libdeflate.h>
+#include <sodium.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "allocations.hpp"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+const std::string secret = "django-insecure-bench-secret-0123456789abcdefghijklmnop";
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(CRUMB_FIXTURES_DIR) + "/session_" + name + ".json",
+                   std::ios::binary);
+  if (!in) throw std::runtime_error("missing fixture " + name);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  // Normalised to the compact form both crumb and Django put in tokens.
+  return crumb::json::to_string(crumb::json::parse(text).value()).value();
+}
+
+// Floors measured earlier in this run, by case name ("medium/zlib/decode").
+std::map<std::string, double> dependency_floor_ns, hardware_floor_ns;
+
+// Times the loop itself, so a case can relate its cost to a floor measured in this run.
+template <class Body>
+double run_timed(benchmark::State& state, Body&& body) {
+  const std::uint64_t allocs_before = crumb_bench::allocations();
+  const auto t0 = clock_type::now();
+  std::int64_t n = 0;
+  for (auto _ : state) {
+    body();
+    ++n;
+  }
+  const double ns = std::chrono::duration<double, std::nano>(clock_type::now() - t0).count();
+  state.counters["allocs/op"] =
+      n ? static_cast<double>(crumb_bench::allocations() - allocs_before) / static_cast<double>(n)
+        : 0;
+  return n ? ns / static_cast<double>(n) : 0;
+}
+
+void report_ratios(benchmark::State& state, const std::string& key, double ns) {
+  if (const auto it = dependency_floor_ns.find(key); it != dependency_floor_ns.end())
+    state.counters["x_dep_floor"] = ns / it->second;
+  if (const auto it = hardware_floor_ns.find(key); it != hardware_floor_ns.end())
+    state.counters["x_hw_floor"] = ns / it->second;
+}
+
+template <class Mac>
+using bench_codec = crumb::basic_codec<crumb::profile::django, crumb::zlib_compression, Mac>;
+
+template <class Mac>
+bench_codec<Mac> make_codec(bool compress) {
+  typename bench_codec<Mac>::options opts;
+  opts.compress = compress;
+  return bench_codec<Mac>(crumb::key_ring(secret), opts);
+}
+
+// The token crumb makes for a workload, split the way both floors need it.
+struct workload {
+  std::string json, token, signed_part, payload_b64, payload;  // payload: bytes under base64
+  bool compressed = false;
+};
+
+workload make_workload(const std::string& name, bool compress) {
+  workload w;
+  w.json = fixture(name);
+  auto codec = make_codec<crumb::sodium_hmac_sha256>(compress);
+  w.token = codec.encode(crumb::json::parse(w.json).value()).value();
+  w.signed_part = w.token.substr(0, w.token.rfind(':'));
+  w.payload_b64 = w.signed_part.substr(0, w.signed_part.rfind(':'));
+  w.compressed = w.payload_b64.front() == '.';
+  if (w.compressed) w.payload_b64.erase(0, 1);
+  w.payload = crumb::base64url::decode(w.payload_b64).value();
+  return w;
+}
+
+std::string case_key(const std::string& name, bool compress, const char* op) {
+  return name + (compress ? "/zlib/" : "/plain/") + op;
+}
+
+// --- floors ---------------------------------------------------------------------------
+
+// Scratch buffers large enough for any step of any workload.
+struct scratch {
+  explicit scratch(const workload& w)
+      : b64(w.payload_b64.size() + 64, '\0'), bytes(w.json.size() + 1024, '\0'),
+        json(w.json.size() + 64, '\0') {}
+  std::string b64, bytes, json;
+};
+
+// The non-MAC work of a floor: base64 (libsodium's or crumb's) and libdeflate.
+template <bool SodiumBase64>
+void floor_payload_work(const workload& w, scratch& s, bool encode, libdeflate_compressor* c,
+                        libdeflate_decompressor* d) {
+  if (encode) {
+    if (w.compressed)
+      libdeflate_zlib_compress(c, w.json.data(), w.json.size(), s.bytes.data(), s.bytes.size());
+    if constexpr (SodiumBase64) {
+      sodium_bin2base64(s.b64.data(), s.b64.size(),
+                        reinterpret_cast<const unsigned char*>(w.payload.data()), w.payload.size(),
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    } else {
+      crumb::detail::base64url_encode(reinterpret_cast<const std::uint8_t*>(w.payload.data()),
+                                      w.payload.size(), s.b64.data());
+    }
+  } else {
+    if constexpr (SodiumBase64) {
+      std::size_t out_len = 0;
+      sodium_base642bin(reinterpret_cast<unsigned char*>(s.bytes.data()), s.bytes.size(),
+                        w.payload_b64.data(), w.payload_b64.size(), nullptr, &out_len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    } else {
+      crumb::detail::base64url_decode(w.payload_b64.data(), w.payload_b64.size(),
+                                      reinterpret_cast<std::uint8_t*>(s.bytes.data()));
+    }
+    if (w.compressed)
+      libdeflate_zlib_decompress(d, w.payload.data(), w.payload.size(), s.json.data(),
+                                 s.json.size(), nullptr);
+  }
+  benchmark::DoNotOptimize(s.bytes.data());
+  benchmark::DoNotOptimize(s.b64.data());
+  benchmark::DoNotOptimize(s.json.data());
+}
+
+struct deflate_pair {
+  libdeflate_compressor* c = libdeflate_alloc_compressor(6);
+  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+  ~deflate_pair() {
+    libdeflate_free_compressor(c);
+    libdeflate_free_decompressor(d);
+  }
+};
+
+const std::string& derived_key() {
+  static const std::string key = crumb::profile::django::derive_key<crumb::sodium_hmac_sha256>(
+      secret, crumb::profile::django::session_salt);
+  return key;
+}
+
+// libsodium HMAC-SHA256 from a keyed state + libsodium base64 (+ libdeflate).
+void floor_dependency(benchmark::State& state, const std::string& name, bool compress,
+                      bool encode) {
+  const workload w = make_workload(name, compress);
+  scratch s(w);
+  deflate_pair z;
+  crypto_auth_hmacsha256_state keyed;
+  crypto_auth_hmacsha256_init(&keyed, reinterpret_cast<const unsigned char*>(derived_key().data()),
+                              derived_key().size());
+  unsigned char mac[32];
+  const double ns = run_timed(state, [&] {
+    floor_payload_work<true>(w, s, encode, z.c, z.d);
+    crypto_auth_hmacsha256_state st = keyed;
+    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(w.signed_part.data()),
+                                  w.signed_part.size());
+    crypto_auth_hmacsha256_final(&st, mac);
+    benchmark::DoNotOptimize(mac);
+  });
+  dependency_floor_ns[case_key(name, compress, encode ? "encode" : "decode")] = ns;
+}
+
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+// OpenSSL HMAC-SHA256 (SHA extensions) from a keyed EVP_MAC context + crumb's base64.
+void floor_hardware(benchmark::State& state, const std::string& name, bool compress,
+                    bool encode) {
+  const workload w = make_workload(name, compress);
+  scratch s(w);
+  deflate_pair z;
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                         OSSL_PARAM_construct_end()};
+  EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(derived_key().data()),
+               derived_key().size(), params);
+  unsigned char mac[32];
+  const double ns = run_timed(state, [&] {
+    floor_payload_work<false>(w, s, encode, z.c, z.d);
+    std::size_t len = 0;
+    EVP_MAC_init(ctx, nullptr, 0, nullptr);
+    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(w.signed_part.data()),
+                   w.signed_part.size());
+    EVP_MAC_final(ctx, mac, &len, sizeof mac);
+    benchmark::DoNotOptimize(mac);
+  });
+  hardware_floor_ns[case_key(name, compress, encode ? "encode" : "decode")] = ns;
+  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_free(hmac);
+}
+#endif
+
+// --- crumb ----------------------------------------------------------------------------
+
+template <class Mac>
+void crumb_encode(benchmark::State& state, const std::string& name, bool compress) {
+  const workload w = make_workload(name, compress);
+  auto codec = make_codec<Mac>(compress);
+  const crumb::value session = crumb::json::parse(w.json).value();
+  std::string token;
+  if (codec.encode_into(session, token) != crumb::errc::ok) state.SkipWithError("encode failed");
+  const double ns = run_timed(state, [&] {
+    const crumb::errc e = codec.encode_into(session, token);
+    benchmark::DoNotOptimize(e);
+    benchmark::DoNotOptimize(token.data());
+  });
+  state.counters["token_bytes"] = static_cast<double>(token.size());
+  report_ratios(state, case_key(name, compress, "encode"), ns);
+}
+
+template <class Mac>
+void crumb_decode(benchmark::State& state, const std::string& name, bool compress) {
+  const workload w = make_workload(name, compress);
+  auto codec = make_codec<Mac>(compress);
+  crumb::value session;
+  if (codec.decode_into(w.token, session) != crumb::errc::ok) state.SkipWithError("decode failed");
+  const double ns = run_timed(state, [&] {
+    const crumb::errc e = codec.decode_into(w.token, session);
+    benchmark::DoNotOptimize(e);
+  });
+  state.counters["token_bytes"] = static_cast<double>(w.token.size());
+  report_ratios(state, case_key(name, compress, "decode"), ns);
+}
+
+// A forged token costs one MAC and a compare: the price of rejecting an attacker.
+template <class Mac>
+void crumb_decode_forged(benchmark::State& state, const std::string& name) {
+  workload w = make_workload(name, false);
+  w.token.back() = w.token.back() == 'A' ? 'B' : 'A';
+  auto codec = make_codec<Mac>(false);
+  crumb::value session;
+  const double ns = run_timed(state, [&] {
+    const crumb::errc e = codec.decode_into(w.token, session);
+    benchmark::DoNotOptimize(e);
+  });
+  report_ratios(state, case_key(name, false, "decode"), ns);
+}
+
+// Cost against size: a session of one string of n bytes, uncompressed, 64 B ... 64 KiB.
+template <class Mac>
+void size_sweep(benchmark::State& state, bool encode) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::string text;
+  for (std::size_t i = 0; text.size() < n; ++i) text += static_cast<char>('a' + (i * 7919) % 26);
+  crumb::object session{{"data", text}};
+  typename bench_codec<Mac>::options opts;
+  opts.compress = false;
+  opts.max_token_bytes = 1 << 20;
+  bench_codec<Mac> codec(crumb::key_ring(secret), opts);
+  std::string token;
+  (void)codec.encode_into(session, token);
+  crumb::value out;
+  run_timed(state, [&] {
+    const crumb::errc e = encode ? codec.encode_into(session, token) : codec.decode_into(token, out);
+    benchmark::DoNotOptimize(e);
+  });
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
+}
+
+void register_all() {
+  const char* names[] = {"small", "medium", "large", "huge"};
+  // Floors first: the crumb cases read their results.
+  for (const std::string name : names) {
+    for (const bool compress : {false, true}) {
+      const std::string mode = compress ? "zlib" : "plain";
+      for (const bool encode : {true, false}) {
+        const std::string op = encode ? "encode" : "decode";
+        benchmark::RegisterBenchmark(("floor_dependency/" + name + "/" + mode + "/" + op).c_str(),
+                                     floor_dependency, name, compress, encode);
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+        benchmark::RegisterBenchmark(("floor_hardware/" + name + "/" + mode + "/" + op).c_str(),
+                                     floor_hardware, name, compress, encode);
+#endif
+      }
+    }
+  }
+  const auto crumb_cases = [&]<class Mac>(const std::string& backend) {
+    for (const std::string name : names) {
+      for (const bool compress : {false, true}) {
+        const std::string mode = compress ? "zlib" : "plain";
+        benchmark::RegisterBenchmark(("django_" + backend + "/encode/" + name + "/" + mode).c_str(),
+                                     crumb_encode<Mac>, name, compress);
+        benchmark::RegisterBenchmark(("django_" + backend + "/decode/" + name + "/" + mode).c_str(),
+                                     crumb_decode<Mac>, name, compress);
+      }
+      benchmark::RegisterBenchmark(("django_" + backend + "/decode_forged/" + name).c_str(),
+                                   crumb_decode_forged<Mac>, name);
+    }
+    for (const bool encode : {true, false})
+      benchmark::RegisterBenchmark(
+          ("sweep_" + backend + (encode ? "/encode" : "/decode")).c_str(), size_sweep<Mac>, encode)
+          ->RangeMultiplier(4)
+          ->Range(64, 64 << 10);
+  };
+  crumb_cases.template operator()<crumb::sodium_hmac_sha256>("sodium");
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+  crumb_cases.template operator()<crumb::openssl_hmac_sha256>("openssl");
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

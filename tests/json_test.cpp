@@ -180,6 +180,30 @@ BOOST_AUTO_TEST_CASE(size_limit) {
   BOOST_TEST(read_error(R"({"a":"012345678"})", lim) == errc::too_large);
 }
 
+// The reader reuses what `out` holds; the result must not depend on it.
+BOOST_AUTO_TEST_CASE(reading_into_a_used_value_replaces_it) {
+  crumb::json::reader r;
+  crumb::value v = parse(R"({"a":[1,2,3,{"x":"long string, longer than SSO"}],"b":"s","c":{}})");
+  const char* texts[] = {R"({"a":[1],"c":"now a string"})", R"([{"a":1},{"a":[]}])", R"("x")",
+                         R"({"k":{"k":{"k":1}},"z":null})", R"({"a":1,"a":2,"b":3})", "{}"};
+  for (const char* text : texts) {
+    BOOST_REQUIRE(r.read(text, v) == errc::ok);
+    BOOST_TEST(write(v) == write(parse(text)), text);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(many_keys_with_and_without_duplicates) {
+  std::string unique = "{", duplicated;
+  for (int i = 0; i < 100; ++i) unique += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  duplicated = unique + "\"k50\":-1}";
+  unique.back() = '}';
+  BOOST_TEST(parse(unique).if_object()->size() == 100u);
+  const crumb::value d = parse(duplicated);
+  BOOST_TEST(d.if_object()->size() == 100u);
+  BOOST_TEST(*d.if_object()->find("k50")->if_int() == -1);
+  BOOST_TEST((d.if_object()->begin() + 50)->first == "k50");
+}
+
 BOOST_AUTO_TEST_CASE(a_reader_is_reusable_after_errors) {
   crumb::json::reader r;
   crumb::value v;

@@ -242,6 +242,8 @@ class reader {
     }
   }
 
+  // Builds into `out`, reusing the strings, arrays and objects it already holds, so that
+  // decoding the same shape again (every request of a session) allocates nothing.
   static errc build(simdjson::dom::element e, value& out) {
     using simdjson::dom::element_type;
     switch (e.type()) {
@@ -250,26 +252,41 @@ class reader {
       case element_type::INT64: out = e.get_int64().value_unsafe(); return errc::ok;
       case element_type::UINT64: return errc::number_out_of_range;  // above INT64_MAX
       case element_type::DOUBLE: out = e.get_double().value_unsafe(); return errc::ok;
-      case element_type::STRING: out = std::string(e.get_string().value_unsafe()); return errc::ok;
+      case element_type::STRING: {
+        const std::string_view s = e.get_string().value_unsafe();
+        if (std::string* existing = out.if_string()) existing->assign(s);
+        else out = std::string(s);
+        return errc::ok;
+      }
       case element_type::ARRAY: {
         simdjson::dom::array source;
         if (e.get_array().get(source) != simdjson::SUCCESS) return errc::json_invalid;
-        array items;
+        if (!out.is_array()) out = array();
+        array& items = *out.if_array();
+        std::size_t n = 0;
         for (simdjson::dom::element item : source) {
-          if (const errc err = build(item, items.emplace_back()); err != errc::ok) return err;
+          value& slot = n < items.size() ? items[n] : items.emplace_back();
+          if (const errc err = build(item, slot); err != errc::ok) return err;
+          ++n;
         }
-        out = std::move(items);
+        items.erase(items.begin() + static_cast<std::ptrdiff_t>(n), items.end());
         return errc::ok;
       }
       case element_type::OBJECT: {
         simdjson::dom::object source;
         if (e.get_object().get(source) != simdjson::SUCCESS) return errc::json_invalid;
-        std::vector<object::entry> entries;
+        if (!out.is_object()) out = object();
+        object& target = *out.if_object();
+        auto& entries = target.unchecked_entries();
+        std::size_t n = 0;
         for (simdjson::dom::key_value_pair field : source) {
-          auto& entry = entries.emplace_back(std::string(field.key), value());
-          if (const errc err = build(field.value, entry.second); err != errc::ok) return err;
+          if (n < entries.size()) entries[n].first.assign(field.key);
+          else entries.emplace_back(std::string(field.key), value());
+          if (const errc err = build(field.value, entries[n].second); err != errc::ok) return err;
+          ++n;
         }
-        out = object::from_entries(std::move(entries));
+        entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(n), entries.end());
+        target.collapse_duplicates();
         return errc::ok;
       }
     }

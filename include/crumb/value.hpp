@@ -3,7 +3,9 @@
 // Django writes and crumb rewrites comes out in the same order. Knows nothing of encodings.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -60,6 +62,12 @@ class object {
   /// the last value wins and the key keeps its first position. Linear for a few keys,
   /// hashed for many, so 10 000 keys cost no more than a hash table's work.
   static object from_entries(std::vector<entry>&& entries);
+
+  /// For builders that reuse storage (the JSON reader): the entries, which may hold
+  /// duplicate keys until collapse_duplicates() is called.
+  std::vector<entry>& unchecked_entries() noexcept { return entries_; }
+  /// Applies from_entries()' rule in place. Allocates only when there are duplicates.
+  void collapse_duplicates();
 
   friend bool operator==(const object& a, const object& b) noexcept;
 
@@ -172,40 +180,52 @@ inline value& object::append_unchecked(std::string key, value v) {
 
 inline object object::from_entries(std::vector<entry>&& entries) {
   object o;
-  const std::size_t n = entries.size();
+  o.entries_ = std::move(entries);
+  o.collapse_duplicates();
+  return o;
+}
+
+inline void object::collapse_duplicates() {
+  const std::size_t n = entries_.size();
+  if (n < 2) return;
   bool has_duplicates = false;
-  if (n <= 16) {
+  if (n <= 32) {
     for (std::size_t i = 1; i < n && !has_duplicates; ++i)
       for (std::size_t j = 0; j < i && !has_duplicates; ++j)
-        has_duplicates = entries[i].first == entries[j].first;
+        has_duplicates = entries_[i].first == entries_[j].first;
   } else {
-    has_duplicates = true;  // decided below, by the hash table
+    // Sorted (hash, index) pairs in a per-thread buffer: the usual no-duplicates answer
+    // costs no allocation once the buffer has grown.
+    thread_local std::vector<std::pair<std::size_t, std::size_t>> hashed;
+    hashed.clear();
+    for (std::size_t i = 0; i < n; ++i)
+      hashed.emplace_back(std::hash<std::string_view>{}(entries_[i].first), i);
+    std::sort(hashed.begin(), hashed.end());
+    for (std::size_t k = 1; k < n && !has_duplicates; ++k)
+      for (std::size_t j = k; j-- > 0 && hashed[j].first == hashed[k].first && !has_duplicates;)
+        has_duplicates = entries_[hashed[j].second].first == entries_[hashed[k].second].first;
   }
-  if (!has_duplicates) {
-    o.entries_ = std::move(entries);
-    return o;
-  }
+  if (!has_duplicates) return;
+
   // Where each key first appeared; the views stay valid because nothing moves in this pass.
   std::unordered_map<std::string_view, std::size_t> first_index;
   first_index.reserve(n);
   std::vector<std::size_t> first_of(n);
   for (std::size_t i = 0; i < n; ++i)
-    first_of[i] = first_index.try_emplace(entries[i].first, i).first->second;
-  if (first_index.size() == n) {
-    o.entries_ = std::move(entries);
-    return o;
-  }
+    first_of[i] = first_index.try_emplace(entries_[i].first, i).first->second;
+  if (first_index.size() == n) return;
+  std::vector<entry> kept;
   std::vector<std::size_t> position(n);
-  o.entries_.reserve(first_index.size());
+  kept.reserve(first_index.size());
   for (std::size_t i = 0; i < n; ++i) {
     if (first_of[i] == i) {
-      position[i] = o.entries_.size();
-      o.entries_.push_back(std::move(entries[i]));
+      position[i] = kept.size();
+      kept.push_back(std::move(entries_[i]));
     } else {
-      o.entries_[position[first_of[i]]].second = std::move(entries[i].second);
+      kept[position[first_of[i]]].second = std::move(entries_[i].second);
     }
   }
-  return o;
+  entries_ = std::move(kept);
 }
 
 // Python compares dicts regardless of order; so does crumb.

@@ -1,8 +1,6 @@
 #define BOOST_TEST_MODULE codec
 #include <boost/test/unit_test.hpp>
 
-#include <libdeflate.h>
-
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -22,35 +20,13 @@ crumb_test::fixed_codec<Mac> make_codec(const crumb::key_ring& ring = crumb::key
   return crumb_test::fixed_codec<Mac>(ring, opts, crumb::fixed_clock::at_unix(t0));
 }
 
-// Signs an arbitrary signed part with the codec's key and Django's rules: this is how a
-// key holder (not an attacker) could make odd tokens, to test what comes after the MAC.
 template <class Mac>
-std::string sign_raw(std::string_view signed_part, std::string_view key = secret) {
-  const std::string k =
-      crumb::profile::django::derive_key<Mac>(key, crumb::profile::django::session_salt);
-  typename Mac::key mac_key{k};
-  std::uint8_t mac[Mac::digest_size];
-  mac_key.sign(signed_part, mac);
-  std::string token(signed_part);
-  token += ':';
-  crumb::base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac),
-                           token);
-  return token;
+std::string sign_raw(std::string_view signed_part) {
+  return crumb_test::sign_raw<Mac>(signed_part, secret);
 }
 
-std::string zlib_of(const std::string& data) {
-  libdeflate_compressor* c = libdeflate_alloc_compressor(12);
-  std::string out(libdeflate_zlib_compress_bound(c, data.size()), '\0');
-  out.resize(libdeflate_zlib_compress(c, data.data(), data.size(), out.data(), out.size()));
-  libdeflate_free_compressor(c);
-  return out;
-}
-
-std::string ts(std::int64_t unix_seconds) {
-  std::string s;
-  crumb::profile::django::append_timestamp(s, unix_seconds);
-  return s;
-}
+std::string ts(std::int64_t unix_seconds) { return crumb_test::timestamp(unix_seconds); }
+using crumb_test::zlib_of;
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(codec)

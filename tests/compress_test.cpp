@@ -1,24 +1,13 @@
 #define BOOST_TEST_MODULE compress
 #include <boost/test/unit_test.hpp>
 
-#include <libdeflate.h>
-
 #include <string>
 
 #include "test_support.hpp"
 
 using crumb::errc;
 
-namespace {
-// A zlib stream made by libdeflate itself, bypassing crumb's size rule.
-std::string zlib_of(const std::string& data, int level = 6) {
-  libdeflate_compressor* c = libdeflate_alloc_compressor(level);
-  std::string out(libdeflate_zlib_compress_bound(c, data.size()), '\0');
-  out.resize(libdeflate_zlib_compress(c, data.data(), data.size(), out.data(), out.size()));
-  libdeflate_free_compressor(c);
-  return out;
-}
-}  // namespace
+using crumb_test::zlib_of;
 
 BOOST_AUTO_TEST_SUITE(compress)
 

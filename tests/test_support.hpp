@@ -4,6 +4,7 @@
 
 #include <boost/mpl/list.hpp>
 #include <crumb/crumb.hpp>
+#include <libdeflate.h>
 
 #include <fstream>
 #include <iterator>
@@ -34,5 +35,37 @@ using mac_backends = boost::mpl::list<crumb::sodium_hmac_sha256>;
 template <class Mac>
 using fixed_codec = crumb::basic_codec<crumb::profile::django, crumb::zlib_compression, Mac,
                                        crumb::fixed_clock>;
+
+/// A zlib stream made by libdeflate directly, with no size rule applied.
+inline std::string zlib_of(const std::string& data, int level = 6) {
+  libdeflate_compressor* c = libdeflate_alloc_compressor(level);
+  std::string out(libdeflate_zlib_compress_bound(c, data.size()), '\0');
+  out.resize(libdeflate_zlib_compress(c, data.data(), data.size(), out.data(), out.size()));
+  libdeflate_free_compressor(c);
+  return out;
+}
+
+/// Django's base62 timestamp text.
+inline std::string timestamp(std::int64_t unix_seconds) {
+  std::string s;
+  crumb::profile::django::append_timestamp(s, unix_seconds);
+  return s;
+}
+
+/// Signs any text with Django's rules and the session salt, as a key holder (not an
+/// attacker) could: for testing what the codec does after the MAC has verified.
+template <class Mac>
+std::string sign_raw(std::string_view signed_part, std::string_view secret) {
+  const std::string k =
+      crumb::profile::django::derive_key<Mac>(secret, crumb::profile::django::session_salt);
+  typename Mac::key mac_key{k};
+  std::uint8_t mac[Mac::digest_size];
+  mac_key.sign(signed_part, mac);
+  std::string token(signed_part);
+  token += ':';
+  crumb::base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac),
+                           token);
+  return token;
+}
 
 }  // namespace crumb_test

@@ -1,0 +1,38 @@
+// Shared by the libFuzzer targets: a fixed key, clock and codec, and a property check
+// that aborts (a crash for libFuzzer) with a message.
+#pragma once
+
+#include <crumb/crumb.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace crumb_fuzz {
+
+inline constexpr std::int64_t now = 1700000000;
+inline const std::string secret = "fuzz-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+inline const std::string fallback = "fuzz-fallback-secret-9876543210";
+
+using codec = crumb::basic_codec<crumb::profile::django, crumb::zlib_compression,
+                                 crumb::default_hmac_sha256, crumb::fixed_clock>;
+
+inline codec make_codec() {
+  codec::options opts;
+  opts.max_age = std::chrono::seconds(3600);
+  return codec(crumb::key_ring(secret, {fallback}), opts, crumb::fixed_clock::at_unix(now));
+}
+
+inline void require(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "property violated: %s\n", what);
+    std::abort();
+  }
+}
+
+inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+}  // namespace crumb_fuzz

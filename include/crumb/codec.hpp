@@ -123,6 +123,13 @@ class basic_codec {
   /// bad_compression or too_large (inflating), then the JSON reader's errors.
   /// `out` is unspecified on error. Never throws on bad input.
   [[nodiscard]] errc decode_into(std::string_view token, value& out) {
+    std::int64_t signed_at = 0;
+    return decode_into(token, out, signed_at);
+  }
+
+  /// As decode_into(token, out), also giving the Unix time the token was signed at
+  /// (set once the signature has verified).
+  [[nodiscard]] errc decode_into(std::string_view token, value& out, std::int64_t& signed_at) {
     if (token.size() > opts_.max_token_bytes) return errc::too_large;
     const std::size_t sig_at = token.rfind(Profile::separator);
     if (sig_at == std::string_view::npos) return errc::malformed;
@@ -134,6 +141,7 @@ class basic_codec {
     std::int64_t timestamp = 0;
     if (Profile::parse_timestamp(signed_part.substr(ts_at + 1), timestamp) != errc::ok)
       return errc::malformed;
+    signed_at = timestamp;
     if (opts_.max_age) {
       // As Django: age = time.time() - timestamp, in floating seconds; expired when greater.
       const double now = std::chrono::duration<double>(clock_.now().time_since_epoch()).count();

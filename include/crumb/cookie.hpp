@@ -1,0 +1,194 @@
+// Cookies on the wire: find a cookie in a request's `Cookie:` header (RFC 6265, tolerant
+// of what browsers and proxies really send) and render `Set-Cookie:` values, refusing
+// anything that could split or inject a header, and anything a browser would drop for size.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "crumb/error.hpp"
+
+namespace crumb::cookie {
+
+/// The SameSite attribute; `unset` leaves it out (browsers then default to Lax).
+enum class same_site { unset, lax, strict, none };
+
+/// Size rules browsers apply (RFC 6265bis, Chromium, Firefox): name + value at most 4096
+/// bytes, each attribute value at most 1024. Past them a browser drops the cookie silently,
+/// so crumb refuses to render it instead.
+struct size_limits {
+  std::size_t max_name_and_value = 4096;
+  std::size_t max_attribute_value = 1024;
+};
+
+/// Attributes of a Set-Cookie. The defaults are the safe ones: HttpOnly, SameSite=Lax, Path=/.
+struct attributes {
+  std::string path = "/";
+  std::string domain;  ///< empty: host-only
+  bool secure = false;
+  bool http_only = true;
+  cookie::same_site same_site = same_site::lax;
+  bool partitioned = false;  ///< CHIPS; browsers require Secure with it
+  /// Lifetime: rendered as both Max-Age and Expires. nullopt: a browser-session cookie.
+  std::optional<std::chrono::seconds> max_age;
+};
+
+namespace detail {
+constexpr bool is_ctl(unsigned char c) noexcept { return c < 0x20 || c == 0x7f; }
+
+// RFC 7230 token characters: what a cookie name may be made of.
+constexpr bool is_token_char(unsigned char c) noexcept {
+  if (c <= 0x20 || c >= 0x7f) return false;
+  constexpr std::string_view separators = "()<>@,;:\\\"/[]?={} \t";
+  return separators.find(static_cast<char>(c)) == std::string_view::npos;
+}
+
+// RFC 6265 cookie-octet: no CTLs, whitespace, DQUOTE, comma, semicolon or backslash.
+constexpr bool is_cookie_octet(unsigned char c) noexcept {
+  return c == 0x21 || (c >= 0x23 && c <= 0x2B) || (c >= 0x2D && c <= 0x3A) ||
+         (c >= 0x3C && c <= 0x5B) || (c >= 0x5D && c <= 0x7E);
+}
+
+constexpr std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+inline void append_http_date(std::string& out, std::chrono::system_clock::time_point t) {
+  static constexpr std::array<const char*, 7> days{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr std::array<const char*, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const auto day_point = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{day_point};
+  const std::chrono::hh_mm_ss hms{std::chrono::floor<std::chrono::seconds>(t - day_point)};
+  const std::chrono::weekday wd{day_point};
+  char buf[40];
+  const int n = std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT",
+                              days[wd.c_encoding()], static_cast<unsigned>(ymd.day()),
+                              months[static_cast<unsigned>(ymd.month()) - 1],
+                              static_cast<int>(ymd.year()), static_cast<int>(hms.hours().count()),
+                              static_cast<int>(hms.minutes().count()),
+                              static_cast<int>(hms.seconds().count()));
+  out.append(buf, static_cast<std::size_t>(n));
+}
+}  // namespace detail
+
+/// Whether `name` may be sent as a cookie name (an RFC 7230 token).
+constexpr bool valid_name(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  for (const char c : name)
+    if (!detail::is_token_char(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+/// Whether `value` may be sent as a cookie value (RFC 6265 cookie-octets, unquoted).
+constexpr bool valid_value(std::string_view value) noexcept {
+  for (const char c : value)
+    if (!detail::is_cookie_octet(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+/// Calls `visit(name, value)` for each cookie in a `Cookie:` header, in order. Tolerant:
+/// spaces and tabs around names and values are ignored, a value in double quotes is
+/// unquoted, and pieces with no '=' or an empty name are skipped. Does not allocate.
+template <class Visit>
+void for_each(std::string_view header, Visit&& visit) {
+  while (!header.empty()) {
+    const std::size_t end = header.find(';');
+    std::string_view piece = header.substr(0, end);
+    header.remove_prefix(end == std::string_view::npos ? header.size() : end + 1);
+    const std::size_t eq = piece.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string_view name = detail::trim(piece.substr(0, eq));
+    std::string_view value = detail::trim(piece.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    if (!name.empty()) visit(name, value);
+  }
+}
+
+/// The value of cookie `name` in a `Cookie:` header. When the name appears more than once
+/// the first one wins: browsers send the cookie with the most specific Path first
+/// (RFC 6265 section 5.4), which is the one the application set for itself.
+inline std::optional<std::string_view> find(std::string_view header, std::string_view name) {
+  std::optional<std::string_view> found;
+  for_each(header, [&](std::string_view n, std::string_view v) {
+    if (!found && n == name) found = v;
+  });
+  return found;
+}
+
+/// Appends a `Set-Cookie:` header value (without the header name) to `out`.
+/// Errors: errc::invalid_cookie when the name is not a token, the value holds anything
+/// but cookie-octets, Path or Domain hold a control character or ';', SameSite=None or
+/// Partitioned come without Secure (browsers reject those); errc::cookie_too_large when
+/// name + value or an attribute value passes `limits`. `out` is unchanged on error.
+[[nodiscard]] inline errc render(std::string& out, std::string_view name, std::string_view value,
+                                 const attributes& attrs,
+                                 std::chrono::system_clock::time_point now =
+                                     std::chrono::system_clock::now(),
+                                 const size_limits& limits = {}) {
+  const auto safe_attribute = [](std::string_view v) {
+    for (const char c : v)
+      if (detail::is_ctl(static_cast<unsigned char>(c)) || c == ';') return false;
+    return true;
+  };
+  if (!valid_name(name) || !valid_value(value) || !safe_attribute(attrs.path) ||
+      !safe_attribute(attrs.domain))
+    return errc::invalid_cookie;
+  if ((attrs.same_site == same_site::none || attrs.partitioned) && !attrs.secure)
+    return errc::invalid_cookie;
+  if (name.size() + value.size() > limits.max_name_and_value ||
+      attrs.path.size() > limits.max_attribute_value ||
+      attrs.domain.size() > limits.max_attribute_value)
+    return errc::cookie_too_large;
+
+  out.append(name).append("=").append(value);
+  if (attrs.max_age) {
+    const auto age = std::max(*attrs.max_age, std::chrono::seconds(0));
+    out.append("; Max-Age=").append(std::to_string(age.count())).append("; Expires=");
+    // A deletion (age 0) gets the epoch: no clock skew can make it live a moment longer.
+    detail::append_http_date(out, age.count() == 0 ? std::chrono::system_clock::time_point{}
+                                                   : now + age);
+  }
+  if (!attrs.domain.empty()) out.append("; Domain=").append(attrs.domain);
+  if (!attrs.path.empty()) out.append("; Path=").append(attrs.path);
+  if (attrs.secure) out.append("; Secure");
+  if (attrs.http_only) out.append("; HttpOnly");
+  switch (attrs.same_site) {
+    case same_site::lax: out.append("; SameSite=Lax"); break;
+    case same_site::strict: out.append("; SameSite=Strict"); break;
+    case same_site::none: out.append("; SameSite=None"); break;
+    case same_site::unset: break;
+  }
+  if (attrs.partitioned) out.append("; Partitioned");
+  return errc::ok;
+}
+
+/// A `Set-Cookie:` value as a new string (see render(std::string&, ...)).
+inline result<std::string> render(std::string_view name, std::string_view value,
+                                  const attributes& attrs,
+                                  std::chrono::system_clock::time_point now =
+                                      std::chrono::system_clock::now(),
+                                  const size_limits& limits = {}) {
+  std::string out;
+  if (const errc e = render(out, name, value, attrs, now, limits); e != errc::ok) return e;
+  return out;
+}
+
+/// A `Set-Cookie:` value that deletes cookie `name`: empty, Max-Age=0, Expires in 1970,
+/// with the same Path/Domain/flags it was set with (browsers match on them).
+inline result<std::string> render_deletion(std::string_view name, attributes attrs) {
+  attrs.max_age = std::chrono::seconds(0);
+  return render(name, "", attrs);
+}
+
+}  // namespace crumb::cookie

@@ -1,0 +1,453 @@
+// basic_session: the request-scoped session a web developer touches, like Django's
+// request.session. Dict-like and typed through value_traits; decoded lazily on first
+// access; saved only when modified; spilled to a store (or chunked) when too big for a
+// cookie. No framework tie: load(Cookie header) in, save() -> Set-Cookie values out.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crumb/clock.hpp"
+#include "crumb/cookie.hpp"
+#include "crumb/detail/iso8601.hpp"
+#include "crumb/error.hpp"
+#include "crumb/store.hpp"
+#include "crumb/value.hpp"
+#include "crumb/value_traits.hpp"
+
+namespace crumb {
+
+/// What save() does when a session's cookie would pass the browser's size limit.
+enum class oversize_policy {
+  spill,  ///< data to the store under a random id; the cookie carries a signed reference
+  chunk,  ///< split over cookies name, name.1, ... name.N, one MAC over the whole token
+  error,  ///< save() returns errc::cookie_too_large
+};
+
+/// Settings shared by every request: cookie name and attributes, lifetimes, size policy.
+struct session_settings {
+  std::string cookie_name = "sessionid";
+  /// Path, Domain, Secure, HttpOnly, SameSite, Partitioned; max_age is set by save().
+  cookie::attributes cookie;
+  /// SESSION_COOKIE_AGE: the lifetime when the session sets none of its own.
+  std::chrono::seconds cookie_age{1209600};
+  /// SESSION_EXPIRE_AT_BROWSER_CLOSE: the default when the session sets no expiry.
+  bool expire_at_browser_close = false;
+  /// SESSION_SAVE_EVERY_REQUEST: re-sign on every request (sliding expiry).
+  bool save_every_request = false;
+  oversize_policy oversize = oversize_policy::spill;
+  cookie::size_limits limits;
+  /// chunk: the most the chunks may add to the request's Cookie header (nginx's default
+  /// header buffer is 8 KiB).
+  std::size_t max_chunked_bytes = 8192;
+};
+
+/// The key a reference cookie holds: {"_crumb_store": "<store id>"}. Reserved.
+inline constexpr std::string_view store_reference_key = "_crumb_store";
+/// Where the session keeps its own expiry, as Django does.
+inline constexpr std::string_view expiry_key = "_session_expiry";
+
+/// A codec the session can use: basic_codec or anything with the same two calls.
+template <class C>
+concept session_codec = requires(C& c, const value& v, std::string& s, std::string_view t,
+                                 value& out, std::int64_t& signed_at) {
+  { c.encode_into(v, s) } -> std::same_as<errc>;
+  { c.decode_into(t, out, signed_at) } -> std::same_as<errc>;
+};
+
+/// One request's session. Not thread-safe (a request is handled by one thread); the codec
+/// it uses must outlive it and is used only from this thread; the store may be shared.
+/// `store` may be null when nothing should spill (save() then fails with
+/// errc::store_unavailable for an oversized session under the spill policy).
+template <session_codec Codec, session_store Store = memory_store, clock_policy Clock = system_clock>
+class basic_session {
+ public:
+  basic_session(Codec& codec, Store* store, const session_settings& settings, Clock clock = {})
+      : codec_(codec), store_(store), settings_(settings), clock_(std::move(clock)) {}
+
+  /// Takes the session's cookie(s) from a request's `Cookie:` header. Cheap: nothing is
+  /// verified or decoded until the session is first used.
+  void load(std::string_view cookie_header) {
+    reset();
+    const std::string& name = settings_.cookie_name;
+    std::vector<std::pair<std::size_t, std::string_view>> parts;
+    cookie::for_each(cookie_header, [&](std::string_view n, std::string_view v) {
+      if (n == name) {
+        if (!cookie_) cookie_ = std::string(v);
+      } else if (n.size() > name.size() + 1 && n.starts_with(name) && n[name.size()] == '.') {
+        std::size_t index = 0;
+        for (const char c : n.substr(name.size() + 1)) {
+          if (c < '0' || c > '9' || index > 1000) return;
+          index = index * 10 + static_cast<std::size_t>(c - '0');
+        }
+        if (index == 0) return;
+        request_chunks_ = std::max(request_chunks_, index);
+        if (index < 1000) parts.emplace_back(index, v);
+      }
+    });
+    if (cookie_ && !cookie_->empty() && cookie_->front() == '~') reassemble(parts);
+  }
+
+  // --- dict-like access (each first call verifies and decodes the cookie) -------------
+
+  /// The value under `key` as a T: errc::not_found, type_mismatch or number_out_of_range.
+  template <class T>
+  result<T> get(std::string_view key) {
+    const value* v = data().find(key);
+    if (v == nullptr) return errc::not_found;
+    return value_as<T>(*v);
+  }
+  /// The value under `key` as a T, or `fallback` when absent or of another type.
+  template <class T>
+  T get(std::string_view key, T fallback) {
+    return get<T>(key).value_or(std::move(fallback));
+  }
+  /// Sets `key` (marks the session modified). Throws std::invalid_argument for the
+  /// reserved key "_crumb_store".
+  template <class T>
+  void set(std::string_view key, const T& v) {
+    if (key == store_reference_key)
+      throw std::invalid_argument("crumb: \"_crumb_store\" is reserved for store references");
+    mutable_data().insert_or_assign(key, to_value(v));
+  }
+  bool contains(std::string_view key) { return data().contains(key); }
+  /// Removes `key`; modifies the session only when the key was there.
+  bool erase(std::string_view key) {
+    if (!data().contains(key)) return false;
+    return mutable_data().erase(key);
+  }
+  /// Removes every key (the cookie stays, now empty; see flush()).
+  void clear() {
+    if (!data().empty()) mutable_data().clear();
+  }
+  std::vector<std::string> keys() {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : data()) out.push_back(k);
+    return out;
+  }
+  bool empty() { return data().empty(); }
+  std::size_t size() { return data().size(); }
+  /// The whole session, read-only.
+  const object& data() {
+    ensure_loaded();
+    return data_;
+  }
+
+  // --- state ---------------------------------------------------------------------------
+
+  bool modified() const noexcept { return modified_; }
+  /// Whether the cookie has been verified and decoded yet.
+  bool loaded() const noexcept { return loaded_; }
+  /// Why the request's cookie was not used (bad_signature, expired, ...): for logs. Empty
+  /// when there was no cookie or it was good.
+  std::error_code load_error() const noexcept { return load_error_; }
+  /// Whether the session's data lives in the store (decodes the cookie if not yet done).
+  bool in_store() {
+    ensure_loaded();
+    return !store_id_.empty();
+  }
+
+  // --- expiry, as Django's SessionBase -------------------------------------------------
+
+  /// Expire after `age` of inactivity; 0 means when the browser closes.
+  void set_expiry(std::chrono::seconds age) {
+    mutable_data().insert_or_assign(expiry_key, value(static_cast<std::int64_t>(age.count())));
+  }
+  /// Expire at `when` (stored as an ISO 8601 string, as Django does).
+  void set_expiry(time_point when) {
+    mutable_data().insert_or_assign(expiry_key, value(detail::format_iso8601(when)));
+  }
+  /// Back to the settings' default lifetime.
+  void clear_expiry() {
+    if (data().contains(expiry_key)) mutable_data().erase(expiry_key);
+  }
+  /// Seconds the session has left from now (the cookie's Max-Age).
+  std::chrono::seconds expiry_age() {
+    const value* e = data().find(expiry_key);
+    if (e != nullptr) {
+      if (const std::int64_t* age = e->if_int(); age != nullptr && *age > 0)
+        return std::chrono::seconds(*age);
+      if (const std::string* s = e->if_string()) {
+        if (const auto when = detail::parse_iso8601(*s))
+          return std::chrono::ceil<std::chrono::seconds>(*when - clock_.now());
+      }
+    }
+    return settings_.cookie_age;
+  }
+  /// Whether the cookie dies with the browser session.
+  bool expire_at_browser_close() {
+    const value* e = data().find(expiry_key);
+    if (e == nullptr) return settings_.expire_at_browser_close;
+    const std::int64_t* age = e->if_int();
+    return age != nullptr && *age == 0;
+  }
+
+  // --- lifecycle -----------------------------------------------------------------------
+
+  /// Empties the session, deletes its store entry and expires its cookie(s) on save():
+  /// use at logout.
+  void flush() {
+    ensure_loaded();
+    data_.clear();
+    flushed_ = true;
+    modified_ = true;
+    retire_store_id();
+  }
+
+  /// Same data, fresh identity: the store entry (if any) moves to a new random id and the
+  /// old one is deleted on save(), so a cookie from before no longer reaches the data.
+  /// Use at login, against session fixation.
+  void cycle_key() {
+    ensure_loaded();
+    retire_store_id();
+    modified_ = true;
+  }
+
+  /// The Set-Cookie values to send: none when nothing changed (and save_every_request is
+  /// off). Errors: cookie_too_large (policy error, or chunks past max_chunked_bytes),
+  /// store_unavailable or the store's error (spill), the codec's errors, invalid_cookie
+  /// (bad name/attributes). A session is never dropped or truncated silently.
+  result<std::vector<std::string>> save() {
+    std::vector<std::string> out;
+    const bool had_cookie = cookie_.has_value() || request_chunks_ > 0;
+    const bool refresh = settings_.save_every_request && had_cookie;
+    if (!modified_ && !refresh) return out;
+    ensure_loaded();
+    if (!modified_ && data_.empty()) return out;  // nothing good to refresh
+
+    if (const errc e = erase_retired(); e != errc::ok) return e;
+    if (data_.empty()) {  // Django deletes the cookie of an emptied session
+      if (!store_id_.empty()) retire_store_id();
+      if (const errc e = erase_retired(); e != errc::ok) return e;
+      if (had_cookie || flushed_) {
+        if (const errc e = append_deletion(out, settings_.cookie_name); e != errc::ok) return e;
+        if (const errc e = expire_chunks_from(out, 1); e != errc::ok) return e;
+      }
+      modified_ = false;
+      return out;
+    }
+
+    std::string token;
+    if (const errc e = codec_.encode_into(data_, token); e != errc::ok) return e;
+    const std::size_t limit = settings_.limits.max_name_and_value;
+    std::size_t chunks_sent = 1;
+    if (settings_.cookie_name.size() + token.size() <= limit) {
+      if (!store_id_.empty()) retire_store_id();  // back into the cookie: drop the entry
+      if (const errc e = erase_retired(); e != errc::ok) return e;
+      if (const errc e = append_cookie(out, settings_.cookie_name, token); e != errc::ok) return e;
+    } else if (settings_.oversize == oversize_policy::spill) {
+      if (const errc e = spill(out, token); e != errc::ok) return e;
+    } else if (settings_.oversize == oversize_policy::chunk) {
+      const auto sent = chunk(out, token);
+      if (!sent) return sent.error();
+      chunks_sent = *sent;
+    } else {
+      return errc::cookie_too_large;
+    }
+    if (const errc e = expire_chunks_from(out, chunks_sent); e != errc::ok) return e;
+    modified_ = false;
+    return out;
+  }
+
+ private:
+  void reset() {
+    cookie_.reset();
+    request_chunks_ = 0;
+    data_.clear();
+    store_id_.clear();
+    retired_ids_.clear();
+    load_error_.clear();
+    loaded_ = modified_ = flushed_ = false;
+  }
+
+  object& mutable_data() {
+    ensure_loaded();
+    modified_ = true;
+    return data_;
+  }
+
+  void ensure_loaded() {
+    if (loaded_) return;
+    loaded_ = true;
+    if (!cookie_ || cookie_->empty()) return;
+    if (const errc e = read_cookie(*cookie_); e != errc::ok) {
+      load_error_ = e;
+      data_.clear();
+      store_id_.clear();
+    }
+  }
+
+  // The cookie's token (reassembled if chunked) to data_, through the store if it is a
+  // reference; then the session's own expiry, which Django keeps inside the data.
+  errc read_cookie(std::string_view token) {
+    value decoded;
+    std::int64_t signed_at = 0;
+    if (const errc e = codec_.decode_into(token, decoded, signed_at); e != errc::ok) return e;
+    object* o = decoded.if_object();
+    if (o == nullptr) return errc::type_mismatch;
+    if (o->size() == 1 && o->begin()->first == store_reference_key) {
+      const std::string* id = o->begin()->second.if_string();
+      if (id == nullptr || !valid_store_id(*id)) return errc::malformed;
+      if (store_ == nullptr) return errc::store_unavailable;
+      auto stored = store_->get(*id);
+      if (!stored) return static_cast<errc>(stored.error().value());
+      store_id_ = *id;
+      if (const errc e = codec_.decode_into(*stored, decoded, signed_at); e != errc::ok) return e;
+      o = decoded.if_object();
+      if (o == nullptr) return errc::type_mismatch;
+    }
+    data_ = std::move(*o);
+    return expired_by_own_expiry(signed_at) ? errc::expired : errc::ok;
+  }
+
+  bool expired_by_own_expiry(std::int64_t signed_at) {
+    const value* e = data_.find(expiry_key);
+    if (e == nullptr) return false;
+    const auto now = clock_.now();
+    if (const std::int64_t* age = e->if_int(); age != nullptr && *age > 0)
+      return now - time_point(std::chrono::seconds(signed_at)) > std::chrono::seconds(*age);
+    if (const std::string* s = e->if_string()) {
+      const auto when = detail::parse_iso8601(*s);
+      return !when || *when <= now;
+    }
+    return false;
+  }
+
+  // Chunked cookies: name = "~N.TAG." + part 0, name.k = "TAG." + part k, where TAG is the
+  // token's last 8 characters (from its MAC). A missing, extra or mixed chunk is malformed.
+  void reassemble(std::vector<std::pair<std::size_t, std::string_view>>& parts) {
+    const std::string first = *cookie_;
+    cookie_ = std::string(1, '\x01');  // unreadable unless reassembly succeeds
+    const std::size_t dot = first.find('.', 1);
+    if (dot == std::string::npos || dot == 1 || dot > 4) return;
+    std::size_t count = 0;
+    for (const char c : std::string_view(first).substr(1, dot - 1)) {
+      if (c < '0' || c > '9') return;
+      count = count * 10 + static_cast<std::size_t>(c - '0');
+    }
+    const std::string_view rest = std::string_view(first).substr(dot + 1);
+    if (count < 2 || rest.size() < 9 || rest[8] != '.') return;
+    const std::string_view tag = rest.substr(0, 8);
+    std::string token(rest.substr(9));
+    std::sort(parts.begin(), parts.end());
+    if (parts.size() < count - 1) return;
+    for (std::size_t k = 1; k < count; ++k) {
+      const auto& [index, v] = parts[k - 1];
+      if (index != k || v.size() < 9 || v.substr(0, 8) != tag || v[8] != '.') return;
+      token.append(v.substr(9));
+    }
+    if (token.size() < 8 || std::string_view(token).substr(token.size() - 8) != tag) return;
+    cookie_ = std::move(token);
+  }
+
+  errc spill(std::vector<std::string>& out, const std::string& token) {
+    if (store_ == nullptr) return errc::store_unavailable;
+    if (store_id_.empty()) store_id_ = new_store_id();
+    const auto ttl = std::max(expiry_age(), std::chrono::seconds(1));
+    if (const errc e = store_->put(store_id_, token, ttl); e != errc::ok) return e;
+    std::string reference;
+    const value ref = object{{std::string(store_reference_key), store_id_}};
+    if (const errc e = codec_.encode_into(ref, reference); e != errc::ok) return e;
+    return append_cookie(out, settings_.cookie_name, reference);
+  }
+
+  result<std::size_t> chunk(std::vector<std::string>& out, const std::string& token) {
+    const std::string& name = settings_.cookie_name;
+    const std::size_t limit = settings_.limits.max_name_and_value;
+    const std::string tag = token.substr(token.size() - 8);
+    // Grow the count until the parts fit; a count never needs more than 3 digits here.
+    for (std::size_t count = 2; count < 1000; ++count) {
+      const std::string head = "~" + std::to_string(count) + "." + tag + ".";
+      std::vector<std::pair<std::string, std::string>> cookies;
+      std::size_t at = 0;
+      bool fits = true;
+      for (std::size_t k = 0; k < count && fits; ++k) {
+        const std::string cookie_name = k == 0 ? name : name + "." + std::to_string(k);
+        const std::string prefix = k == 0 ? head : tag + ".";
+        const std::size_t overhead = cookie_name.size() + prefix.size();
+        if (overhead >= limit) return errc::cookie_too_large;
+        const std::size_t take = std::min(limit - overhead, token.size() - at);
+        if (take == 0) fits = false;
+        cookies.emplace_back(cookie_name, prefix + token.substr(at, take));
+        at += take;
+      }
+      if (!fits) return errc::cookie_too_large;  // more chunks than the token has bytes
+      if (at < token.size()) continue;
+      std::size_t header_bytes = 0;  // "name=value" plus "; " between cookies
+      for (const auto& [n, v] : cookies) header_bytes += n.size() + 1 + v.size() + 2;
+      if (header_bytes - 2 > settings_.max_chunked_bytes) return errc::cookie_too_large;
+      for (const auto& [n, v] : cookies)
+        if (const errc e = append_cookie(out, n, v); e != errc::ok) return e;
+      if (!store_id_.empty()) retire_store_id();
+      if (const errc e = erase_retired(); e != errc::ok) return e;
+      return count;
+    }
+    return errc::cookie_too_large;
+  }
+
+  // Deletes name.k for every k >= from that the request carried: leftovers of a longer
+  // earlier session would otherwise confuse the next reassembly.
+  errc expire_chunks_from(std::vector<std::string>& out, std::size_t from) {
+    for (std::size_t k = from; k <= request_chunks_; ++k)
+      if (const errc e = append_deletion(out, settings_.cookie_name + "." + std::to_string(k));
+          e != errc::ok)
+        return e;
+    return errc::ok;
+  }
+
+  errc append_cookie(std::vector<std::string>& out, std::string_view name, std::string_view v) {
+    cookie::attributes attrs = settings_.cookie;
+    if (expire_at_browser_close()) attrs.max_age.reset();
+    else attrs.max_age = std::max(expiry_age(), std::chrono::seconds(0));
+    std::string line;
+    if (const errc e = cookie::render(line, name, v, attrs, clock_.now(), settings_.limits);
+        e != errc::ok)
+      return e;
+    out.push_back(std::move(line));
+    return errc::ok;
+  }
+
+  errc append_deletion(std::vector<std::string>& out, std::string_view name) {
+    auto line = cookie::render_deletion(name, settings_.cookie);
+    if (!line) return static_cast<errc>(line.error().value());
+    out.push_back(std::move(*line));
+    return errc::ok;
+  }
+
+  void retire_store_id() {
+    if (!store_id_.empty()) retired_ids_.push_back(std::move(store_id_));
+    store_id_.clear();
+  }
+
+  errc erase_retired() {
+    while (!retired_ids_.empty()) {
+      if (store_ == nullptr) return errc::store_unavailable;
+      if (const errc e = store_->erase(retired_ids_.back()); e != errc::ok) return e;
+      retired_ids_.pop_back();
+    }
+    return errc::ok;
+  }
+
+  Codec& codec_;
+  Store* store_;
+  const session_settings& settings_;
+  Clock clock_;
+  std::optional<std::string> cookie_;  // the request's token (reassembled if chunked)
+  std::size_t request_chunks_ = 0;     // highest name.k the request carried
+  object data_;
+  std::string store_id_;                 // where the data lives, when spilled
+  std::vector<std::string> retired_ids_;  // store entries to delete on save()
+  std::error_code load_error_;
+  bool loaded_ = false;
+  bool modified_ = false;
+  bool flushed_ = false;
+};
+
+}  // namespace crumb

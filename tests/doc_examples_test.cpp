@@ -7,6 +7,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 std::string sign_in(crumb::django_codec& codec) {
   crumb::object session;
@@ -32,6 +33,40 @@ void example() {
   std::cout << cart_size(codec, cookie) << '\n';  // 3
 }
 // end::usage[]
+
+// tag::session[]
+// One request: the Cookie header in, Set-Cookie values out. The codec is per thread;
+// settings and store are shared.
+std::vector<std::string> handle_login(crumb::django_codec& codec, crumb::memory_store& store,
+                                      const crumb::session_settings& settings,
+                                      std::string_view cookie_header, std::string_view user) {
+  crumb::basic_session<crumb::django_codec> session(codec, &store, settings);
+  session.load(cookie_header);  // nothing is verified until the session is used
+  session.cycle_key();          // a fresh identity at login, against session fixation
+  session.set("user", std::string(user));
+  session.set("visits", session.get<int>("visits", 0) + 1);
+  session.set_expiry(std::chrono::hours(8));
+  auto set_cookies = session.save();  // empty when nothing changed
+  if (!set_cookies) {                 // e.g. store_unavailable: fail the request, loudly
+    throw std::runtime_error("session not saved: " + set_cookies.error().message());
+  }
+  return *set_cookies;  // send each as a Set-Cookie header
+}
+// end::session[]
+
+BOOST_AUTO_TEST_CASE(session_snippet_runs) {
+  crumb::django_codec codec(crumb::key_ring("secret"));
+  crumb::memory_store store;
+  crumb::session_settings settings;
+  const auto lines = handle_login(codec, store, settings, "", "alice");
+  BOOST_REQUIRE(lines.size() == 1u);
+  BOOST_TEST(lines[0].find("Max-Age=28800;") != std::string::npos);
+  const std::string cookie = lines[0].substr(0, lines[0].find(';'));
+  crumb::basic_session<crumb::django_codec> next(codec, &store, settings);
+  next.load(cookie);
+  BOOST_TEST(next.get<std::string>("user").value() == "alice");
+  BOOST_TEST(handle_login(codec, store, settings, cookie, "alice").size() == 1u);
+}
 
 BOOST_AUTO_TEST_CASE(usage_snippet_runs) {
   crumb::django_codec codec(crumb::key_ring("new-secret", {"old-secret"}));

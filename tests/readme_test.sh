@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# The README's usage snippet must be, line for line, the region between the tag markers in
-# tests/doc_examples_test.cpp, which is compiled and run: the docs cannot rot.
+# Every README snippet tagged in tests/doc_examples_test.cpp (// tag::NAME[] ... // end::NAME[])
+# must appear in README.md verbatim as a ```cpp block: those snippets are compiled and
+# run by doc_examples_test, so the docs cannot rot.
 # usage: readme_test.sh path/to/README.md path/to/doc_examples_test.cpp
 set -euo pipefail
-readme=$1
-source=$2
-snippet=$(sed -n '/\/\/ tag::usage\[\]/,/\/\/ end::usage\[\]/p' "$source" | sed '1d;$d')
-[[ -n "$snippet" ]] || { echo "no tagged snippet in $source"; exit 1; }
-if ! python3 - "$readme" "$snippet" <<'PY'
-import sys
+python3 - "$1" "$2" <<'PY'
+import re, sys
 readme = open(sys.argv[1], encoding="utf-8").read()
-sys.exit(0 if "```cpp\n" + sys.argv[2] + "\n```" in readme else 1)
+source = open(sys.argv[2], encoding="utf-8").read()
+tags = re.findall(r"// tag::(\w+)\[\]\n(.*?)// end::\1\[\]\n", source, re.S)
+if len(tags) < 2:
+    sys.exit("expected tagged snippets in " + sys.argv[2])
+missing = [name for name, body in tags if "```cpp\n" + body + "```" not in readme]
+for name in missing:
+    print("README.md lacks the '%s' snippet of %s verbatim" % (name, sys.argv[2]))
+if missing:
+    sys.exit(1)
+print("README contains all %d tagged snippets: %s" % (len(tags), ", ".join(n for n, _ in tags)))
 PY
-then
-  echo "README.md does not contain the usage snippet of $source verbatim:"
-  echo "$snippet"
-  exit 1
-fi
-echo "README usage snippet matches $source"

@@ -35,4 +35,14 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
+/// The codec property both token targets check: what decodes re-encodes, and the new
+/// token decodes to the same value.
+inline void require_round_trip(codec& c, const crumb::value& decoded) {
+  std::string again;
+  require(c.encode_into(decoded, again) == crumb::errc::ok, "decoded value re-encodes");
+  crumb::value back;
+  require(c.decode_into(again, back) == crumb::errc::ok, "re-encoded token decodes");
+  require(back == decoded, "re-encoded token decodes to the same value");
+}
+
 }  // namespace crumb_fuzz

@@ -92,7 +92,10 @@ class basic_session {
         if (index < 1000) parts.emplace_back(index, v);
       }
     });
-    if (cookie_ && !cookie_->empty() && cookie_->front() == '~') reassemble(parts);
+    if (cookie_ && !cookie_->empty() && cookie_->front() == '~') {
+      cookie_ = reassemble(*cookie_, parts);
+      chunks_broken_ = !cookie_;
+    }
   }
 
   // --- dict-like access (each first call verifies and decodes the cookie) -------------
@@ -264,7 +267,7 @@ class basic_session {
     store_id_.clear();
     retired_ids_.clear();
     load_error_.clear();
-    loaded_ = modified_ = flushed_ = false;
+    loaded_ = modified_ = flushed_ = chunks_broken_ = false;
   }
 
   object& mutable_data() {
@@ -276,8 +279,12 @@ class basic_session {
   void ensure_loaded() {
     if (loaded_) return;
     loaded_ = true;
+    if (chunks_broken_) {
+      load_error_ = errc::malformed;
+      return;
+    }
     if (!cookie_ || cookie_->empty()) return;
-    if (const errc e = read_cookie(*cookie_); e != errc::ok) {
+    if (const std::error_code e = read_cookie(*cookie_)) {
       load_error_ = e;
       data_.clear();
       store_id_.clear();
@@ -286,7 +293,7 @@ class basic_session {
 
   // The cookie's token (reassembled if chunked) to data_, through the store if it is a
   // reference; then the session's own expiry, which Django keeps inside the data.
-  errc read_cookie(std::string_view token) {
+  std::error_code read_cookie(std::string_view token) {
     value decoded;
     std::int64_t signed_at = 0;
     if (const errc e = codec_.decode_into(token, decoded, signed_at); e != errc::ok) return e;
@@ -297,14 +304,15 @@ class basic_session {
       if (id == nullptr || !valid_store_id(*id)) return errc::malformed;
       if (store_ == nullptr) return errc::store_unavailable;
       auto stored = store_->get(*id);
-      if (!stored) return static_cast<errc>(stored.error().value());
+      if (!stored) return stored.error();
       store_id_ = *id;
       if (const errc e = codec_.decode_into(*stored, decoded, signed_at); e != errc::ok) return e;
       o = decoded.if_object();
       if (o == nullptr) return errc::type_mismatch;
     }
     data_ = std::move(*o);
-    return expired_by_own_expiry(signed_at) ? errc::expired : errc::ok;
+    if (expired_by_own_expiry(signed_at)) return errc::expired;
+    return {};
   }
 
   bool expired_by_own_expiry(std::int64_t signed_at) {
@@ -321,30 +329,31 @@ class basic_session {
   }
 
   // Chunked cookies: name = "~N.TAG." + part 0, name.k = "TAG." + part k, where TAG is the
-  // token's last 8 characters (from its MAC). A missing, extra or mixed chunk is malformed.
-  void reassemble(std::vector<std::pair<std::size_t, std::string_view>>& parts) {
-    const std::string first = *cookie_;
-    cookie_ = std::string(1, '\x01');  // unreadable unless reassembly succeeds
+  // token's last 8 characters (from its MAC). The token, or nullopt when a chunk is
+  // missing, extra or from another token (malformed).
+  static std::optional<std::string> reassemble(
+      std::string_view first, std::vector<std::pair<std::size_t, std::string_view>>& parts) {
     const std::size_t dot = first.find('.', 1);
-    if (dot == std::string::npos || dot == 1 || dot > 4) return;
+    if (dot == std::string_view::npos || dot == 1 || dot > 4) return std::nullopt;
     std::size_t count = 0;
-    for (const char c : std::string_view(first).substr(1, dot - 1)) {
-      if (c < '0' || c > '9') return;
+    for (const char c : first.substr(1, dot - 1)) {
+      if (c < '0' || c > '9') return std::nullopt;
       count = count * 10 + static_cast<std::size_t>(c - '0');
     }
-    const std::string_view rest = std::string_view(first).substr(dot + 1);
-    if (count < 2 || rest.size() < 9 || rest[8] != '.') return;
+    const std::string_view rest = first.substr(dot + 1);
+    if (count < 2 || rest.size() < 9 || rest[8] != '.') return std::nullopt;
     const std::string_view tag = rest.substr(0, 8);
     std::string token(rest.substr(9));
     std::sort(parts.begin(), parts.end());
-    if (parts.size() < count - 1) return;
+    if (parts.size() < count - 1) return std::nullopt;
     for (std::size_t k = 1; k < count; ++k) {
       const auto& [index, v] = parts[k - 1];
-      if (index != k || v.size() < 9 || v.substr(0, 8) != tag || v[8] != '.') return;
+      if (index != k || v.size() < 9 || v.substr(0, 8) != tag || v[8] != '.') return std::nullopt;
       token.append(v.substr(9));
     }
-    if (token.size() < 8 || std::string_view(token).substr(token.size() - 8) != tag) return;
-    cookie_ = std::move(token);
+    if (token.size() < 8 || std::string_view(token).substr(token.size() - 8) != tag)
+      return std::nullopt;
+    return token;
   }
 
   errc spill(std::vector<std::string>& out, const std::string& token) {
@@ -448,6 +457,7 @@ class basic_session {
   bool loaded_ = false;
   bool modified_ = false;
   bool flushed_ = false;
+  bool chunks_broken_ = false;  // the request's chunks did not make one token
 };
 
 }  // namespace crumb

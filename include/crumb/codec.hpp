@@ -16,6 +16,7 @@
 #include "crumb/base64.hpp"
 #include "crumb/clock.hpp"
 #include "crumb/compress.hpp"
+#include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
 #include "crumb/json.hpp"
 #include "crumb/mac.hpp"
@@ -73,7 +74,8 @@ class basic_codec {
         clock_(std::move(clock)),
         reader_(json::limits{opts_.max_json_bytes, opts_.max_depth}) {
     if (opts_.accept_legacy_sha1 && !has_openssl)
-      throw std::invalid_argument("crumb: legacy SHA-1 signatures need OpenSSL's libcrypto");
+      detail::raise<std::invalid_argument>(
+          "crumb: legacy SHA-1 signatures need OpenSSL's libcrypto");
     for (const auto& secret : keys.secrets()) {
       add_key<Mac>(keys_, secret);
       if (opts_.accept_legacy_sha1) add_key<detail::legacy_sha1_mac>(legacy_keys_, secret);

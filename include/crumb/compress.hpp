@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
 
 namespace crumb {
@@ -58,7 +59,7 @@ class zlib_compression {
     if (in.size() < 3) return false;
     if (compressor_ == nullptr) {
       compressor_ = libdeflate_alloc_compressor(level_);
-      if (compressor_ == nullptr) throw std::bad_alloc();
+      if (compressor_ == nullptr) detail::raise<std::bad_alloc>();
     }
     // libdeflate wants its full bound of room (with less it may give up early, even when
     // the result would have fit), so the size rule is checked afterwards.
@@ -78,7 +79,7 @@ class zlib_compression {
   [[nodiscard]] errc inflate(std::string_view in, std::string& out, std::size_t max_out) {
     if (decompressor_ == nullptr) {
       decompressor_ = libdeflate_alloc_decompressor();
-      if (decompressor_ == nullptr) throw std::bad_alloc();
+      if (decompressor_ == nullptr) detail::raise<std::bad_alloc>();
     }
     const std::size_t at = out.size();
     // Sessions compress 3-10x; start near that and grow, re-running the (fast) inflate.

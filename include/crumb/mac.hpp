@@ -14,6 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "crumb/detail/raise.hpp"
+#include "crumb/detail/sodium.hpp"
+
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
 #  include <openssl/core_names.h>
 #  include <openssl/evp.h>
@@ -31,13 +34,6 @@ concept mac_policy = requires(std::string_view data, std::uint8_t* out,
   { k.sign(data, out) };
   requires std::constructible_from<typename M::key, std::string_view>;
 };
-
-namespace detail {
-inline void ensure_sodium() {
-  // Idempotent and thread-safe; picks libsodium's fastest implementations.
-  if (sodium_init() < 0) throw std::runtime_error("crumb: libsodium failed to initialise");
-}
-}  // namespace detail
 
 /// HMAC-SHA256 on libsodium. The keyed state is computed once; sign() copies it.
 struct sodium_hmac_sha256 {
@@ -116,7 +112,7 @@ class openssl_hmac_key {
         EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(raw_.data()), raw_.size(),
                      params) != 1) {
       free();
-      throw std::runtime_error("crumb: OpenSSL HMAC initialisation failed");
+      detail::raise<std::runtime_error>("crumb: OpenSSL HMAC initialisation failed");
     }
   }
   void free() noexcept {
@@ -176,7 +172,7 @@ class key_ring {
     secrets_.push_back(std::move(current));
     for (auto& f : fallbacks) secrets_.push_back(std::move(f));
     for (const auto& s : secrets_)
-      if (s.empty()) throw std::invalid_argument("crumb: a secret key must not be empty");
+      if (s.empty()) detail::raise<std::invalid_argument>("crumb: a secret key must not be empty");
   }
   key_ring(const key_ring&) = default;
   key_ring(key_ring&&) noexcept = default;

@@ -17,6 +17,7 @@
 #include "crumb/clock.hpp"
 #include "crumb/cookie.hpp"
 #include "crumb/detail/iso8601.hpp"
+#include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
 #include "crumb/store.hpp"
 #include "crumb/value.hpp"
@@ -117,7 +118,8 @@ class basic_session {
   template <class T>
   void set(std::string_view key, const T& v) {
     if (key == store_reference_key)
-      throw std::invalid_argument("crumb: \"_crumb_store\" is reserved for store references");
+      detail::raise<std::invalid_argument>(
+          "crumb: \"_crumb_store\" is reserved for store references");
     mutable_data().insert_or_assign(key, to_value(v));
   }
   bool contains(std::string_view key) { return data().contains(key); }

@@ -24,6 +24,8 @@
 
 #include "crumb/clock.hpp"
 #include "crumb/detail/base64_impl.hpp"
+#include "crumb/detail/raise.hpp"
+#include "crumb/detail/sodium.hpp"
 #include "crumb/error.hpp"
 
 namespace crumb {
@@ -41,7 +43,7 @@ concept session_store = requires(S& s, std::string_view id, std::string_view dat
 
 /// A new store id: 256 random bits from libsodium, as 43 base64url characters.
 inline std::string new_store_id() {
-  if (sodium_init() < 0) throw std::runtime_error("crumb: libsodium failed to initialise");
+  detail::ensure_sodium();
   std::uint8_t bytes[32];
   randombytes_buf(bytes, sizeof bytes);
   std::string id(43, '\0');
@@ -164,7 +166,10 @@ class basic_file_store {
   /// Creates `directory` if needed; throws std::filesystem::filesystem_error when it cannot.
   explicit basic_file_store(std::filesystem::path directory, Clock clock = {})
       : dir_(std::move(directory)), clock_(std::move(clock)) {
-    std::filesystem::create_directories(dir_);
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    if (ec)
+      detail::raise<std::filesystem::filesystem_error>("crumb: file_store directory", dir_, ec);
   }
 
   /// Stores `data` under `id` for `ttl`. errc::malformed for a bad id,

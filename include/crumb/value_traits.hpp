@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
 #include "crumb/value.hpp"
 
@@ -121,7 +122,7 @@ struct value_traits<I> {
   static value to_value(I i) {
     if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t)) {
       if (i > static_cast<I>(std::numeric_limits<std::int64_t>::max()))
-        throw std::out_of_range("crumb: integer does not fit in int64");
+        detail::raise<std::out_of_range>("crumb: integer does not fit in int64");
     }
     return value(static_cast<std::int64_t>(i));
   }

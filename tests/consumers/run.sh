@@ -19,3 +19,9 @@ export PKG_CONFIG_PATH="$work/prefix/share/pkgconfig"
 # shellcheck disable=SC2046
 c++ -o "$work/pc_consumer" "$src/tests/consumers/main.cpp" $(pkg-config --cflags --libs crumb)
 echo "pkg-config consumer: $("$work/pc_consumer")"
+
+# The library also builds and works without exceptions (misuse then aborts with a message).
+# shellcheck disable=SC2046
+c++ -fno-exceptions -o "$work/noexcept_consumer" "$src/tests/consumers/main.cpp" \
+  $(pkg-config --cflags --libs crumb)
+echo "-fno-exceptions consumer: $("$work/noexcept_consumer")"

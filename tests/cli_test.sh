@@ -25,6 +25,9 @@ out=$(echo "$token" | "$crumb" verify --profile django --now 1700000000 --max-ag
 check "verify exit" 0 $?
 check "verify output" '{"a":1}' "$out"
 
+out=$(printf '  %s \r\n\n' "$token" | "$crumb" verify --profile django --now 1700000000)
+check "whitespace around the token" '{"a":1}' "$out"
+
 # Python's formatting on the way out: ensure_ascii, repr floats, insertion order.
 out=$(printf '%s' '{"z":1.0,"a":"é👋","n":1e16}' | "$crumb" sign --profile django --now 1700000000 \
   | "$crumb" verify --profile django --now 1700000000)

@@ -111,6 +111,14 @@ std::string strip_trailing_newlines(std::string s) {
   return s;
 }
 
+// Tokens never hold whitespace: whatever surrounds one on stdin is not part of it.
+std::string_view trim_whitespace(std::string_view s) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -168,7 +176,7 @@ int run(const arguments& args) {
   }
 
   crumb::value session;
-  if (const crumb::errc e = codec.decode_into(strip_trailing_newlines(input), session);
+  if (const crumb::errc e = codec.decode_into(trim_whitespace(input), session);
       e != crumb::errc::ok)
     return fail(e);
   std::string json;

@@ -23,9 +23,9 @@ while (($#)); do
 done
 
 if [[ -z $server ]]; then
-  echo "building (cmake, ninja) ..."
+  echo "building everything (cmake + ninja into build/; the first time takes a few minutes) ..."
   cmake -S "$root" -B "$root/build" -G Ninja >/dev/null
-  cmake --build "$root/build" --target stateless_server crumb_cli -j 2 >/dev/null
+  cmake --build "$root/build" -j 2 >/dev/null
   server=$root/build/bin/stateless_server
   crumb_cli=$root/build/bin/crumb
 fi

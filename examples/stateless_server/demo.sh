@@ -85,7 +85,7 @@ visit() {
   [[ $method == POST ]] && data=(-d '')
   body=$(curl -s -X "$method" "${data[@]}" -b "$jar" -c "$jar" "http://127.0.0.1:$port$path") ||
     { echo "request to $who failed; server logs:"; cat "$work"/*.log; exit 1; }
-  printf '%2d  %-4s %-22s -> %s answered, session in the %-6s cookie %4s B  visits=%s user=%s cart=%s history=%s\n' \
+  printf '%2d  %-4s %-22s -> %s answered | session in %-6s | cookie %4s B | visits=%s user=%s cart=%s history=%s\n' \
     "$step" "$method" "$path" "$(field "$body" server)" "$(field "$body" lives_in)" \
     "$(cookie_bytes)" "$(field "$body" visits)" "$(field "$body" user)" "$(field "$body" cart)" \
     "$(field "$body" history)"

@@ -229,8 +229,7 @@ class basic_session {
 
     if (const errc e = erase_retired(); e != errc::ok) return e;
     if (data_.empty()) {  // Django deletes the cookie of an emptied session
-      if (!store_id_.empty()) retire_store_id();
-      if (const errc e = erase_retired(); e != errc::ok) return e;
+      if (const errc e = drop_store_entry(); e != errc::ok) return e;
       if (had_cookie || flushed_) {
         if (const errc e = append_deletion(out, settings_.cookie_name); e != errc::ok) return e;
         if (const errc e = expire_chunks_from(out, 1); e != errc::ok) return e;
@@ -241,16 +240,17 @@ class basic_session {
 
     std::string token;
     if (const errc e = codec_.encode_into(data_, token); e != errc::ok) return e;
+    const cookie::attributes attrs = attributes_for_save();
     const std::size_t limit = settings_.limits.max_name_and_value;
     std::size_t chunks_sent = 1;
     if (settings_.cookie_name.size() + token.size() <= limit) {
-      if (!store_id_.empty()) retire_store_id();  // back into the cookie: drop the entry
-      if (const errc e = erase_retired(); e != errc::ok) return e;
-      if (const errc e = append_cookie(out, settings_.cookie_name, token); e != errc::ok) return e;
+      if (const errc e = drop_store_entry(); e != errc::ok) return e;  // back into the cookie
+      if (const errc e = append_cookie(out, settings_.cookie_name, token, attrs); e != errc::ok)
+        return e;
     } else if (settings_.oversize == oversize_policy::spill) {
-      if (const errc e = spill(out, token); e != errc::ok) return e;
+      if (const errc e = spill(out, token, attrs); e != errc::ok) return e;
     } else if (settings_.oversize == oversize_policy::chunk) {
-      const auto sent = chunk(out, token);
+      const auto sent = chunk(out, token, attrs);
       if (!sent) return sent.error();
       chunks_sent = *sent;
     } else {
@@ -358,7 +358,8 @@ class basic_session {
     return token;
   }
 
-  errc spill(std::vector<std::string>& out, const std::string& token) {
+  errc spill(std::vector<std::string>& out, const std::string& token,
+             const cookie::attributes& attrs) {
     if (store_ == nullptr) return errc::store_unavailable;
     if (store_id_.empty()) store_id_ = new_store_id();
     const auto ttl = std::max(expiry_age(), std::chrono::seconds(1));
@@ -366,10 +367,11 @@ class basic_session {
     std::string reference;
     const value ref = object{{std::string(store_reference_key), store_id_}};
     if (const errc e = codec_.encode_into(ref, reference); e != errc::ok) return e;
-    return append_cookie(out, settings_.cookie_name, reference);
+    return append_cookie(out, settings_.cookie_name, reference, attrs);
   }
 
-  result<std::size_t> chunk(std::vector<std::string>& out, const std::string& token) {
+  result<std::size_t> chunk(std::vector<std::string>& out, const std::string& token,
+                            const cookie::attributes& attrs) {
     const std::string& name = settings_.cookie_name;
     const std::size_t limit = settings_.limits.max_name_and_value;
     const std::string tag = token.substr(token.size() - 8);
@@ -395,9 +397,8 @@ class basic_session {
       for (const auto& [n, v] : cookies) header_bytes += n.size() + 1 + v.size() + 2;
       if (header_bytes - 2 > settings_.max_chunked_bytes) return errc::cookie_too_large;
       for (const auto& [n, v] : cookies)
-        if (const errc e = append_cookie(out, n, v); e != errc::ok) return e;
-      if (!store_id_.empty()) retire_store_id();
-      if (const errc e = erase_retired(); e != errc::ok) return e;
+        if (const errc e = append_cookie(out, n, v, attrs); e != errc::ok) return e;
+      if (const errc e = drop_store_entry(); e != errc::ok) return e;
       return count;
     }
     return errc::cookie_too_large;
@@ -413,10 +414,17 @@ class basic_session {
     return errc::ok;
   }
 
-  errc append_cookie(std::vector<std::string>& out, std::string_view name, std::string_view v) {
+  // The settings' attributes with this session's lifetime: a browser-session cookie, or
+  // Max-Age/Expires from its expiry. Computed once per save(), whatever the cookie count.
+  cookie::attributes attributes_for_save() {
     cookie::attributes attrs = settings_.cookie;
     if (expire_at_browser_close()) attrs.max_age.reset();
     else attrs.max_age = std::max(expiry_age(), std::chrono::seconds(0));
+    return attrs;
+  }
+
+  errc append_cookie(std::vector<std::string>& out, std::string_view name, std::string_view v,
+                     const cookie::attributes& attrs) {
     std::string line;
     if (const errc e = cookie::render(line, name, v, attrs, clock_.now(), settings_.limits);
         e != errc::ok)
@@ -425,16 +433,22 @@ class basic_session {
     return errc::ok;
   }
 
+  // An empty value with Max-Age=0, on the same Path/Domain/flags (browsers match on them).
   errc append_deletion(std::vector<std::string>& out, std::string_view name) {
-    auto line = cookie::render_deletion(name, settings_.cookie);
-    if (!line) return static_cast<errc>(line.error().value());
-    out.push_back(std::move(*line));
-    return errc::ok;
+    cookie::attributes attrs = settings_.cookie;
+    attrs.max_age = std::chrono::seconds(0);
+    return append_cookie(out, name, "", attrs);
   }
 
   void retire_store_id() {
     if (!store_id_.empty()) retired_ids_.push_back(std::move(store_id_));
     store_id_.clear();
+  }
+
+  // The data no longer lives in the store: delete its entry now.
+  errc drop_store_entry() {
+    retire_store_id();
+    return erase_retired();
   }
 
   errc erase_retired() {

@@ -71,6 +71,11 @@ echo '{}' | "$crumb" frobnicate --profile django >/dev/null 2>&1
 check "bad command" 2 $?
 echo '{}' | "$crumb" verify --profile django --max-age soon >/dev/null 2>&1
 check "bad max-age" 2 $?
+# A time past what the clock can hold is refused, not wrapped around to another date.
+echo '{}' | "$crumb" sign --profile django --now 20000000000 >/dev/null 2>&1
+check "--now out of range" 2 $?
+echo '{}' | "$crumb" sign --profile django --now -1 >/dev/null 2>&1
+check "--now negative" 2 $?
 echo '{}' | "$crumb" sign --profile django --secret hunter2 >/dev/null 2>&1
 check "no secret on argv" 2 $?
 "$crumb" --help >/dev/null

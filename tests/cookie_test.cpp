@@ -106,6 +106,40 @@ BOOST_AUTO_TEST_CASE(refuses_what_browsers_reject) {
   BOOST_TEST(cookie::render("s", "v", a, t0).error() == errc::invalid_cookie);
 }
 
+// RFC 6265bis 4.1.3: browsers drop prefixed cookies whose attributes break the prefix's
+// promise, so crumb refuses to render them.
+BOOST_AUTO_TEST_CASE(cookie_name_prefixes) {
+  cookie::attributes a;
+  BOOST_TEST(cookie::render("__Secure-id", "v", a, t0).error() == errc::invalid_cookie);
+  BOOST_TEST(cookie::render("__Host-id", "v", a, t0).error() == errc::invalid_cookie);
+  BOOST_TEST(cookie::render("__host-id", "v", a, t0).error() == errc::invalid_cookie);  // any case
+  a.secure = true;
+  BOOST_TEST(cookie::render("__Secure-id", "v", a, t0).has_value());
+  BOOST_TEST(cookie::render("__Host-id", "v", a, t0).has_value());
+  a.domain = "example.com";
+  BOOST_TEST(cookie::render("__Secure-id", "v", a, t0).has_value());
+  BOOST_TEST(cookie::render("__Host-id", "v", a, t0).error() == errc::invalid_cookie);
+  a.domain.clear();
+  a.path = "/app";
+  BOOST_TEST(cookie::render("__Host-id", "v", a, t0).error() == errc::invalid_cookie);
+  a.path = "";
+  BOOST_TEST(cookie::render("__Host-id", "v", a, t0).error() == errc::invalid_cookie);
+  a.secure = false;
+  a.path = "/";
+  BOOST_TEST(cookie::render("_Host-id", "v", a, t0).has_value());  // not the prefix
+}
+
+// Regression: now + Max-Age overflowed for large ages. Browsers cap lifetimes at 400 days.
+BOOST_AUTO_TEST_CASE(lifetimes_are_capped_at_400_days) {
+  cookie::attributes a;
+  a.max_age = std::chrono::seconds::max();
+  const std::string line = cookie::render("s", "v", a, t0).value();
+  BOOST_TEST(line.find("Max-Age=34560000; Expires=Tue, 28 Dec 2027 22:40:56 GMT") !=
+             std::string::npos, line);
+  const auto late = crumb::time_point::max();  // a clock at the end of its range
+  BOOST_TEST(cookie::render("s", "v", a, late).has_value());
+}
+
 // Name + value of 4096 bytes fits; 4097 does not; attribute values up to 1024.
 BOOST_AUTO_TEST_CASE(size_limits_at_the_exact_boundary) {
   const std::string name = "sessionid";

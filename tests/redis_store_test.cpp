@@ -2,28 +2,49 @@
 #include <boost/test/unit_test.hpp>
 
 #include <crumb/store/redis.hpp>
+#include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "store_checks.hpp"
 #include "test_support.hpp"
 
-// Runs against a real redis-server that tests/redis_test.sh starts on CRUMB_REDIS_PORT.
+// Runs against a real redis-server that tests/redis_test.sh starts on CRUMB_REDIS_PORT
+// (and CRUMB_REDIS_SOCKET), with an ACL user "crumb".
 using crumb::errc;
 using namespace std::chrono_literals;
 
 namespace {
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  BOOST_REQUIRE_MESSAGE(v != nullptr, "run through tests/redis_test.sh (needs redis-server)");
+  return v;
+}
+
 crumb::redis_store::options redis_options() {
   crumb::redis_store::options opts;
-  const char* port = std::getenv("CRUMB_REDIS_PORT");
-  BOOST_REQUIRE_MESSAGE(port != nullptr, "run through tests/redis_test.sh (needs redis-server)");
-  opts.port = std::atoi(port);
+  opts.port = std::atoi(env("CRUMB_REDIS_PORT"));
   opts.prefix = "crumb-test:" + crumb::new_store_id().substr(0, 8) + ":";
   return opts;
 }
+
+std::string read_back(crumb::redis_store& store, const std::string& id) {
+  std::string out;
+  const crumb::store_status s = store.get(id, out);
+  return s ? out : "<" + std::string(crumb::name(s.code())) + ">";
+}
+
+// Stops the server (SIGSTOP) for the scope: connections hang, as with a frozen host.
+struct frozen_redis {
+  pid_t pid = std::atoi(env("CRUMB_REDIS_PID"));
+  frozen_redis() { ::kill(pid, SIGSTOP); }
+  ~frozen_redis() { ::kill(pid, SIGCONT); }
+};
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(redis_store)
@@ -31,57 +52,160 @@ BOOST_AUTO_TEST_SUITE(redis_store)
 BOOST_AUTO_TEST_CASE(contract) {
   crumb::redis_store store(redis_options());
   const std::string id = crumb::new_store_id();
-  BOOST_TEST(store.get(id).error() == errc::not_found);
-  BOOST_TEST(store.put(id, std::string("bin\0ary", 7), 60s) == errc::ok);
-  BOOST_TEST(store.get(id).value() == std::string("bin\0ary", 7));
-  BOOST_TEST(store.put(id, "second", 60s) == errc::ok);
-  BOOST_TEST(store.get(id).value() == "second");
-  BOOST_TEST(store.erase(id) == errc::ok);
-  BOOST_TEST(store.erase(id) == errc::ok);
-  BOOST_TEST(store.get(id).error() == errc::not_found);
+  BOOST_TEST(read_back(store, id) == "<not_found>");
+  BOOST_TEST(store.create(id, std::string("bin\0ary", 7), 60s).ok());
+  BOOST_TEST(read_back(store, id) == std::string("bin\0ary", 7));
+  const crumb::store_status taken = store.create(id, "other", 60s);
+  BOOST_TEST(taken.code() == errc::store_unavailable);
+  BOOST_TEST(taken.cause() == "id already in use");
+  BOOST_TEST(store.update(id, "second", 60s).ok());
+  BOOST_TEST(read_back(store, id) == "second");
+  BOOST_TEST(store.erase(id).ok());
+  BOOST_TEST(store.erase(id).code() == errc::not_found);
+  BOOST_TEST(store.update(id, "resurrected?", 60s).code() == errc::not_found);
+  BOOST_TEST(read_back(store, id) == "<not_found>");
+  std::string out;
   for (const char* bad : {"../../etc/passwd", "", "short", "has space xxxxxxxxxxxxx"}) {
-    BOOST_TEST(store.put(bad, "x", 60s) == errc::malformed);
-    BOOST_TEST(store.get(bad).error() == errc::malformed);
+    BOOST_TEST(store.create(bad, "x", 60s).code() == errc::malformed);
+    BOOST_TEST(store.update(bad, "x", 60s).code() == errc::malformed);
+    BOOST_TEST(store.get(bad, out).code() == errc::malformed);
+    BOOST_TEST(store.erase(bad).code() == errc::malformed);
   }
+  const std::string big(store.settings().limits.max_entry_bytes + 1, 'b');
+  BOOST_TEST(store.create(crumb::new_store_id(), big, 60s).code() == errc::too_large);
 }
 
-BOOST_AUTO_TEST_CASE(entries_expire) {
+BOOST_AUTO_TEST_CASE(entries_expire_and_are_not_updated_after) {
   crumb::redis_store store(redis_options());
   const std::string id = crumb::new_store_id();
-  BOOST_TEST(store.put(id, "short-lived", 1s) == errc::ok);
-  BOOST_TEST(store.get(id).has_value());
+  BOOST_TEST(store.create(id, "short-lived", 1s).ok());
+  BOOST_TEST(read_back(store, id) == "short-lived");
   std::this_thread::sleep_for(2100ms);
-  BOOST_TEST(store.get(id).error() == errc::not_found);
+  BOOST_TEST(read_back(store, id) == "<not_found>");
+  BOOST_TEST(store.update(id, "back?", 60s).code() == errc::not_found);
+  BOOST_TEST(store.sweep() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(unreachable_redis_is_an_error_value) {
+BOOST_AUTO_TEST_CASE(limits_refuse_and_evict_no_one) {
+  auto opts = redis_options();
+  opts.limits.max_entries = 20;
+  crumb::redis_store store(opts);
+  const std::string visitor = crumb::new_store_id();
+  BOOST_TEST(store.create(visitor, "live", 3600s).ok());
+  BOOST_TEST(store.create(crumb::new_store_id(), "soon gone", 1s).ok());
+  int created = 2;
+  while (store.create(crumb::new_store_id(), "x", 3600s).ok()) ++created;
+  BOOST_TEST(created == 20);
+  const crumb::store_status full = store.create(crumb::new_store_id(), "x", 3600s);
+  BOOST_TEST(full.code() == errc::store_full);
+  BOOST_TEST(full.cause().find("20 entries") != std::string::npos, full.cause());
+  BOOST_TEST(read_back(store, visitor) == "live");
+  std::this_thread::sleep_for(2100ms);  // the short-lived one expires: its room is reused
+  BOOST_TEST(store.create(crumb::new_store_id(), "x", 3600s).ok());
+
+  opts = redis_options();
+  opts.limits.max_bytes = 10'000;
+  crumb::redis_store by_bytes(opts);
+  const std::string id = crumb::new_store_id();
+  BOOST_TEST(by_bytes.create(id, std::string(5000, 'a'), 3600s).ok());
+  BOOST_TEST(by_bytes.create(crumb::new_store_id(), std::string(5000, 'b'), 3600s).code() ==
+             errc::store_full);
+  BOOST_TEST(by_bytes.update(id, std::string(9000, 'a'), 3600s).ok());  // grows in place
+  BOOST_TEST(by_bytes.update(id, std::string(9999, 'a'), 3600s).code() == errc::store_full);
+  BOOST_TEST(by_bytes.erase(id).ok());
+  BOOST_TEST(by_bytes.create(crumb::new_store_id(), std::string(9000, 'b'), 3600s).ok());
+}
+
+BOOST_AUTO_TEST_CASE(unreachable_redis_is_an_error_value_with_the_cause) {
   crumb::redis_store::options opts = redis_options();
   opts.port = 1;  // nothing listens there
   opts.timeout = 200ms;
   crumb::redis_store store(opts);
   const std::string id = crumb::new_store_id();
-  BOOST_TEST(store.put(id, "x", 60s) == errc::store_unavailable);
-  BOOST_TEST(store.get(id).error() == errc::store_unavailable);
-  BOOST_TEST(store.erase(id) == errc::store_unavailable);
+  const crumb::store_status s = store.create(id, "x", 60s);
+  BOOST_TEST(s.code() == errc::store_unavailable);
+  BOOST_TEST(s.cause().find("Connection refused") != std::string::npos, s.cause());
+  std::string out;
+  BOOST_TEST(store.get(id, out).code() == errc::store_unavailable);
+  BOOST_TEST(store.erase(id).code() == errc::store_unavailable);
+}
+
+BOOST_AUTO_TEST_CASE(auth_with_an_acl_user_and_a_unix_socket) {
+  auto opts = redis_options();
+  opts.username = "crumb";
+  opts.password = "crumb-test-password";
+  crumb::redis_store tcp(opts);
+  const std::string id = crumb::new_store_id();
+  BOOST_TEST(tcp.create(id, "over tcp", 60s).ok());
+
+  opts.unix_socket = env("CRUMB_REDIS_SOCKET");
+  crumb::redis_store local(opts);
+  BOOST_TEST(read_back(local, id) == "over tcp");
+
+  opts.password = "wrong";
+  crumb::redis_store refused(opts);
+  const crumb::store_status s = refused.create(crumb::new_store_id(), "x", 60s);
+  BOOST_TEST(s.code() == errc::store_unavailable);
+  BOOST_TEST(s.cause().find("WRONGPASS") != std::string::npos, s.cause());
+}
+
+// Regression: one connection behind one lock made 8 requests to a stopped Redis fail one
+// after the other (0.5 s, 1.0 s ... 4.1 s). Now each fails within about one timeout, and
+// while backing off, at once; when Redis answers again, so does the store.
+BOOST_AUTO_TEST_CASE(a_stopped_redis_fails_fast_and_recovers) {
+  auto opts = redis_options();
+  opts.timeout = 300ms;
+  opts.backoff = 500ms;
+  crumb::redis_store store(opts);
+  const std::string id = crumb::new_store_id();
+  BOOST_REQUIRE(store.create(id, "kept", 3600s).ok());
+  std::vector<double> seconds(8);
+  {
+    const frozen_redis frozen;
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < seconds.size(); ++i)
+      threads.emplace_back([&, i] {
+        const auto start = std::chrono::steady_clock::now();
+        std::string out;
+        const crumb::store_status s = store.get(id, out);
+        seconds[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (s.code() != errc::store_unavailable) seconds[i] = 99;
+      });
+    for (auto& t : threads) t.join();
+    for (const double s : seconds) BOOST_TEST(s < 0.8, s << " s");  // one timeout, plus slack
+    const auto start = std::chrono::steady_clock::now();
+    std::string out;
+    BOOST_TEST(store.get(id, out).code() == errc::store_unavailable);  // backing off: at once
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST(took < 0.1);
+  }
+  std::this_thread::sleep_for(600ms);  // past the back-off: the next call probes
+  BOOST_TEST(read_back(store, id) == "kept");
 }
 
 BOOST_AUTO_TEST_CASE(shared_by_threads) {
   crumb::redis_store store(redis_options());
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
+  for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       const std::string id = crumb::new_store_id();
+      if (!store.create(id, "start", 60s)) ++failures;
       for (int i = 0; i < 200; ++i) {
         const std::string data = std::to_string(t) + ":" + std::to_string(i);
-        if (store.put(id, data, 60s) != errc::ok) ++failures;
-        const auto back = store.get(id);
-        if (!back || *back != data) ++failures;
+        if (!store.update(id, data, 60s)) ++failures;
+        std::string back;
+        if (!store.get(id, back) || back != data) ++failures;
       }
     });
   }
   for (auto& th : threads) th.join();
   BOOST_TEST(failures.load() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(logout_sticks) {
+  crumb::redis_store store(redis_options());
+  crumb_test::check_logout_sticks(store);
 }
 
 // Two "machines" (two stores, two codecs) share sessions through Redis.
@@ -92,8 +216,7 @@ BOOST_AUTO_TEST_CASE(sessions_spill_to_redis) {
   crumb::session_settings settings;
   crumb::basic_session<crumb::django_codec, crumb::redis_store> a(codec_a, &store_a, settings);
   a.load("");
-  std::string blob;  // random, so it does not compress into the cookie
-  for (int i = 0; i < 150; ++i) blob += crumb::new_store_id();
+  const std::string blob = crumb_test::big_text();
   a.set("blob", blob);
   const auto lines = a.save().value();
   BOOST_REQUIRE(lines.size() == 1u);

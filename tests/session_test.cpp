@@ -2,9 +2,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "store_checks.hpp"
 #include "test_support.hpp"
 
 using crumb::errc;
@@ -26,9 +29,10 @@ base_codec::options uncompressed() {
 struct counting_codec : base_codec {
   explicit counting_codec(base_codec::options opts = uncompressed())
       : base_codec(crumb::key_ring(secret), opts, crumb::fixed_clock::at_unix(t0)) {}
-  errc decode_into(std::string_view token, crumb::value& out, std::int64_t& signed_at) {
+  errc decode_into(std::string_view token, crumb::value& out, std::int64_t& signed_at,
+                   crumb::purpose for_what) {
     ++decodes;
-    return base_codec::decode_into(token, out, signed_at);
+    return base_codec::decode_into(token, out, signed_at, for_what);
   }
   int decodes = 0;
 };
@@ -39,7 +43,7 @@ using session = crumb::basic_session<counting_codec, store_type, crumb::fixed_cl
 // One server's worth of state, and a browser's cookie jar driven by Set-Cookie lines.
 struct harness {
   counting_codec codec;
-  store_type store{1 << 20, crumb::fixed_clock::at_unix(t0)};
+  store_type store{{}, crumb::fixed_clock::at_unix(t0)};
   crumb::session_settings settings;
   std::vector<std::pair<std::string, std::string>> jar;
 
@@ -369,11 +373,14 @@ BOOST_AUTO_TEST_CASE(flush_deletes_the_store_entry) {
 
 // A store that fails: the error reaches the caller, nothing is silently dropped.
 struct failing_store {
-  crumb::errc put(std::string_view, std::string_view, std::chrono::seconds) {
-    return crumb::errc::store_unavailable;
+  crumb::store_status create(std::string_view, std::string_view, std::chrono::seconds) {
+    return {errc::store_unavailable, "disk on fire"};
   }
-  crumb::result<std::string> get(std::string_view) { return crumb::errc::store_unavailable; }
-  crumb::errc erase(std::string_view) { return crumb::errc::store_unavailable; }
+  crumb::store_status update(std::string_view, std::string_view, std::chrono::seconds) {
+    return errc::store_unavailable;
+  }
+  crumb::store_status get(std::string_view, std::string&) { return errc::store_unavailable; }
+  crumb::store_status erase(std::string_view) { return errc::store_unavailable; }
 };
 
 BOOST_AUTO_TEST_CASE(a_failing_store_is_an_error_not_a_lost_session) {
@@ -385,6 +392,7 @@ BOOST_AUTO_TEST_CASE(a_failing_store_is_an_error_not_a_lost_session) {
   s.load("");
   s.set("blob", random_text(6000));
   BOOST_TEST(s.save().error() == errc::store_unavailable);
+  BOOST_TEST(s.error_cause() == "disk on fire");
   BOOST_TEST(s.modified());  // still unsaved: the caller may retry or fail the request
 
   crumb::basic_session<counting_codec, store_type, crumb::fixed_clock> no_store(
@@ -450,6 +458,277 @@ BOOST_AUTO_TEST_CASE(missing_or_mixed_chunks_are_malformed) {
 
   h.jar = jar_b;
   BOOST_TEST(h.start().get<std::string>("blob").value() == random_text(5600));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+// A real store whose reads and writes can be made to fail, as a store does when Redis is
+// down or a disk is unreadable: the faults are injected, the data stays.
+template <class Inner>
+struct flaky_store {
+  Inner& inner;
+  bool down = false;
+  crumb::store_status fault() const { return {errc::store_unavailable, "injected fault"}; }
+  crumb::store_status create(std::string_view id, std::string_view d, std::chrono::seconds t) {
+    return down ? fault() : inner.create(id, d, t);
+  }
+  crumb::store_status update(std::string_view id, std::string_view d, std::chrono::seconds t) {
+    return down ? fault() : inner.update(id, d, t);
+  }
+  crumb::store_status get(std::string_view id, std::string& out) {
+    return down ? fault() : inner.get(id, out);
+  }
+  crumb::store_status erase(std::string_view id) { return down ? fault() : inner.erase(id); }
+};
+
+using flaky = flaky_store<store_type>;
+using flaky_session = crumb::basic_session<counting_codec, flaky, crumb::fixed_clock>;
+
+// A stored (spilled) session and the Cookie header that reaches it.
+std::string stored_session(harness& h) {
+  auto s = h.start();
+  s.set("user", 7);
+  s.set("blob", random_text(6000));
+  h.round(s);
+  BOOST_REQUIRE(h.store.size() == 1u);
+  return h.cookie_header();
+}
+
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/crumb-session-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(seams)
+
+// Regression: "sessionid.10009=x" (17 bytes) made save() emit 10,010 Set-Cookie lines.
+BOOST_AUTO_TEST_CASE(planted_chunk_names_are_ignored_and_never_echoed) {
+  harness h;
+  h.settings.oversize = crumb::oversize_policy::chunk;
+  auto probe = h.start();
+  const std::size_t most = probe.max_chunks();
+  BOOST_TEST(most == 2u);  // 8 KiB of chunks, 4 KiB each: name and name.1
+  for (const std::string header :
+       {"sessionid.10009=x", "sessionid.999=x", "sessionid.2=x", "sessionid.01=x",
+        "sessionid.1=x; sessionid.1=y; sessionid.5=z", "sessionid.-1=x; sessionid.1a=x"}) {
+    session s(h.codec, &h.store, h.settings, crumb::fixed_clock::at_unix(t0));
+    s.load(header);
+    s.flush();
+    const auto lines = s.save().value();
+    BOOST_TEST(lines.size() <= most + 2, header);
+    for (const std::string& line : lines)  // only names the request carried and we issue
+      BOOST_TEST((line.starts_with("sessionid=;") || line.starts_with("sessionid.1=;")), line);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(no_request_within_8_kib_makes_more_than_max_chunks_plus_2_cookies) {
+  harness h;
+  h.settings.oversize = crumb::oversize_policy::chunk;
+  std::uint32_t x = 7;
+  const auto next = [&] { return x = x * 1664525 + 1013904223; };
+  for (int round = 0; round < 300; ++round) {
+    std::string header;
+    while (header.size() < 8000) {
+      const std::uint32_t r = next();
+      header += "sessionid";
+      if (r % 5) header += "." + std::to_string((r >> 8) % (r % 3 ? 12 : 100000));
+      header += "=" + random_text(1 + (r >> 20) % 40) + "; ";
+    }
+    session s(h.codec, &h.store, h.settings, crumb::fixed_clock::at_unix(t0));
+    s.load(header);
+    if (round % 2) s.flush();
+    else s.set("blob", random_text(round * 15));
+    const auto lines = s.save();
+    BOOST_REQUIRE(lines.has_value());
+    BOOST_TEST(lines->size() <= s.max_chunks() + 2);
+  }
+}
+
+// Regression: a second "sessionid.1" after a valid pair made the session malformed.
+BOOST_AUTO_TEST_CASE(first_chunk_of_each_index_wins) {
+  harness h;
+  h.settings.oversize = crumb::oversize_policy::chunk;
+  auto big = h.start();
+  big.set("blob", random_text(5500));
+  h.round(big);
+  BOOST_REQUIRE(h.jar.size() == 2u);
+  session s(h.codec, &h.store, h.settings, crumb::fixed_clock::at_unix(t0));
+  s.load(h.cookie_header() + "; sessionid.1=!");
+  BOOST_TEST(s.get<std::string>("blob").value() == random_text(5500));
+  BOOST_TEST(!s.load_error());
+}
+
+BOOST_AUTO_TEST_CASE(only_present_chunks_are_deleted) {
+  harness h;
+  h.settings.oversize = crumb::oversize_policy::chunk;
+  auto s = h.start();
+  s.set("a", 1);
+  const auto lines = s.save().value();  // the request had no chunks: none deleted
+  BOOST_TEST(lines.size() == 1u);
+}
+
+// Regression: a store that could not be read gave an empty session, and its save replaced
+// the visitor's cookie: the data was gone once the store came back.
+BOOST_AUTO_TEST_CASE(an_unavailable_store_poisons_the_session) {
+  harness h;
+  const std::string header = stored_session(h);
+  flaky store{h.store};
+  store.down = true;
+  flaky_session s(h.codec, &store, h.settings, crumb::fixed_clock::at_unix(t0));
+  s.load(header);
+  BOOST_TEST(s.poisoned());
+  BOOST_TEST(s.empty());
+  BOOST_TEST(s.load_error() == errc::store_unavailable);
+  BOOST_TEST(s.error_cause() == "injected fault");
+  s.set("visits", 1);  // the app did not look; save() still refuses
+  const auto saved = s.save();
+  BOOST_TEST(saved.error() == errc::store_unavailable);
+  s.flush();  // nor can a logout be completed while the entry is out of reach
+  BOOST_TEST(s.save().error() == errc::store_unavailable);
+
+  store.down = false;  // back: nothing was lost
+  flaky_session later(h.codec, &store, h.settings, crumb::fixed_clock::at_unix(t0));
+  later.load(header);
+  BOOST_TEST(!later.poisoned());
+  BOOST_TEST(later.get<int>("user").value() == 7);
+}
+
+BOOST_AUTO_TEST_CASE(a_vanished_entry_is_a_fresh_session_with_the_reason) {
+  harness h;
+  const std::string header = stored_session(h);
+  h.store.clock().at = crumb::fixed_clock::at_unix(t0 + 1209600 + 1).at;  // expired: gone
+  auto s = h.start();
+  s.load(header);
+  BOOST_TEST(!s.poisoned());
+  BOOST_TEST(s.empty());
+  BOOST_TEST(s.load_error() == errc::not_found);
+}
+
+// Regression: cycle_key() deleted the old entry before encoding; an encode that failed
+// then lost the session.
+BOOST_AUTO_TEST_CASE(a_failed_save_keeps_the_old_entry) {
+  harness h;
+  const std::string header = stored_session(h);
+  auto s = h.start();
+  s.load(header);
+  s.cycle_key();
+  s.set("bad", std::numeric_limits<double>::quiet_NaN());
+  BOOST_TEST(s.save().error() == errc::not_finite);
+  auto again = h.start();
+  again.load(header);
+  BOOST_TEST(again.get<int>("user").value() == 7);
+
+  // The store refuses the new entry (full): the old one stays too.
+  flaky store{h.store};
+  flaky_session cycled(h.codec, &store, h.settings, crumb::fixed_clock::at_unix(t0));
+  cycled.load(header);
+  cycled.cycle_key();
+  cycled.set("more", 1);
+  store.down = true;
+  BOOST_TEST(cycled.save().error() == errc::store_unavailable);
+  store.down = false;
+  auto still = h.start();
+  still.load(header);
+  BOOST_TEST(still.get<int>("user").value() == 7);
+  BOOST_TEST(h.store.size() == 1u);  // and no orphan entry
+}
+
+BOOST_AUTO_TEST_CASE(a_full_store_is_an_error_and_evicts_no_one) {
+  harness h;
+  const std::string header = stored_session(h);
+  crumb::store_limits limits;
+  limits.max_entries = 1;
+  store_type small(limits, crumb::fixed_clock::at_unix(t0));
+  BOOST_REQUIRE(small.create(crumb::new_store_id(), "someone else", 3600s).ok());
+  session s(h.codec, &small, h.settings, crumb::fixed_clock::at_unix(t0));
+  s.load("");
+  s.set("blob", random_text(6000));
+  BOOST_TEST(s.save().error() == errc::store_full);
+  BOOST_TEST(!s.error_cause().empty());
+  BOOST_TEST(small.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(logout_sticks_on_the_memory_store) {
+  store_type store({}, crumb::fixed_clock::at_unix(t0));
+  crumb_test::check_logout_sticks(store);
+}
+
+BOOST_AUTO_TEST_CASE(logout_sticks_on_the_file_store) {
+  temp_dir dir;
+  crumb::basic_file_store<crumb::fixed_clock> store(dir.path / "s", {},
+                                                    crumb::fixed_clock::at_unix(t0));
+  crumb_test::check_logout_sticks(store);
+}
+
+// Regression: the store held a token signed like a cookie: read from the store (or a
+// backup), it logged in as a cookie, even after logout.
+BOOST_AUTO_TEST_CASE(a_store_entry_never_works_as_a_cookie) {
+  harness h;
+  const std::string header = stored_session(h);
+  auto s = h.start();
+  s.load(header);
+  BOOST_REQUIRE(s.in_store());
+  const crumb::value reference = h.codec.decode(header.substr(header.find('=') + 1)).value();
+  const std::string id = *reference.if_object()->find("_crumb_store")->if_string();
+  std::string entry;
+  BOOST_REQUIRE(h.store.get(id, entry).ok());
+
+  auto as_cookie = h.start();
+  as_cookie.load("sessionid=" + entry);
+  BOOST_TEST(as_cookie.empty());
+  BOOST_TEST(as_cookie.load_error() == errc::bad_signature);
+
+  // The same entry under another id, reached by a genuine reference: refused.
+  const std::string other = crumb::new_store_id();
+  BOOST_REQUIRE(h.store.create(other, entry, 3600s).ok());
+  const std::string ref = h.codec.encode(crumb::object{{"_crumb_store", other}}).value();
+  auto moved = h.start();
+  moved.load("sessionid=" + ref);
+  BOOST_TEST(moved.empty());
+  BOOST_TEST(moved.load_error() == errc::malformed);
+}
+
+// Regression: expiries a signed session can carry overflowed std::chrono nanoseconds.
+BOOST_AUTO_TEST_CASE(expiry_arithmetic_never_overflows) {
+  harness h;
+  struct expectation {
+    crumb::value expiry;
+    bool expired;
+  };
+  for (const auto& [expiry, expired] : std::vector<expectation>{
+           {crumb::value("9999-12-31T23:59:59"), false},
+           {crumb::value("1446-01-01T00:00:00"), true},
+           {crumb::value("0001-01-01T00:00:00"), true},
+           {crumb::value(std::int64_t{4'000'000'000'000}), false},
+           {crumb::value(std::numeric_limits<std::int64_t>::max()), false}}) {
+    const std::string token =
+        h.codec.encode(crumb::object{{"a", 1}, {"_session_expiry", expiry}}).value();
+    auto s = h.start();
+    s.load("sessionid=" + token);
+    BOOST_TEST(s.empty() == expired, crumb::json::to_string(expiry).value());
+    if (expired) continue;
+    BOOST_TEST(s.expiry_age() > std::chrono::seconds(1'000'000'000));
+    s.set("b", 2);
+    const auto lines = s.save().value();
+    BOOST_TEST(lines.at(0).find("Max-Age=34560000;") != std::string::npos);  // 400 days
+    s.set("blob", random_text(6000));  // spilled: the store's TTL is bounded too
+    BOOST_TEST(s.save().has_value());
+  }
+  // A token signed at a time no clock holds.
+  std::string payload;
+  crumb::base64url::encode(R"({"a":1,"_session_expiry":60})", payload);
+  const std::string far = crumb_test::sign_raw<crumb::default_hmac_sha256>(
+      payload + ":" + crumb_test::timestamp(9'000'000'000'000'000'000), secret);
+  auto s = h.start();
+  s.load("sessionid=" + far);
+  BOOST_TEST(s.get<int>("a").value_or(0) == 1);  // age check: the codec's; no overflow here
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -130,6 +130,18 @@ BOOST_AUTO_TEST_CASE(chrono_is_stored_in_seconds) {
   BOOST_TEST((crumb::value_as<std::chrono::sys_seconds>(crumb::value(1700000000)).value() == t));
   BOOST_TEST(crumb::value_as<std::chrono::nanoseconds>(crumb::value(1e300)).error() ==
              errc::number_out_of_range);
+  // Regression: INT64_MAX ns as a double rounds up to 2^63 ns, one past the range; it
+  // passed the check and overflowed in the conversion (UB).
+  BOOST_TEST(crumb::value_as<std::chrono::nanoseconds>(crumb::value(9223372036.854776)).error() ==
+             errc::number_out_of_range);
+  BOOST_TEST(crumb::value_as<std::chrono::nanoseconds>(crumb::value(-9223372036.86)).error() ==
+             errc::number_out_of_range);
+  BOOST_TEST(crumb::value_as<std::chrono::nanoseconds>(crumb::value(9223372036.854775)).value() ==
+             std::chrono::nanoseconds(9223372036854774784));  // the largest double below 2^63
+  BOOST_TEST(crumb::value_as<std::chrono::seconds>(crumb::value(-2.5)).value() == -2s);  // to even
+  BOOST_TEST(crumb::value_as<std::chrono::sys_time<std::chrono::nanoseconds>>(
+                 crumb::value(std::int64_t{20000000000}))
+                 .error() == errc::number_out_of_range);
 }
 
 BOOST_AUTO_TEST_CASE(type_and_range_errors) {

@@ -75,6 +75,8 @@ arguments parse_arguments(int argc, char** argv) {
       args.salt = operand();
     } else if (flag == "--now") {
       args.now = parse_int(flag, operand());
+      if (*args.now < 0 || *args.now > crumb::max_unix_seconds)
+        throw usage_error{"--now must be between 0 and " + std::to_string(crumb::max_unix_seconds)};
     } else if (flag == "--max-age" && args.command == "verify") {
       const std::string_view v = operand();
       if (v == "none") {

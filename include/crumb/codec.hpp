@@ -21,6 +21,7 @@
 #include "crumb/json.hpp"
 #include "crumb/mac.hpp"
 #include "crumb/profile/django.hpp"
+#include "crumb/purpose.hpp"
 #include "crumb/value.hpp"
 
 namespace crumb {
@@ -76,9 +77,12 @@ class basic_codec {
     if (opts_.accept_legacy_sha1 && !has_openssl)
       detail::raise<std::invalid_argument>(
           "crumb: legacy SHA-1 signatures need OpenSSL's libcrypto");
+    const std::string entry_salt = opts_.salt + std::string(store_entry_salt_suffix);
     for (const auto& secret : keys.secrets()) {
-      add_key<Mac>(keys_, secret);
-      if (opts_.accept_legacy_sha1) add_key<detail::legacy_sha1_mac>(legacy_keys_, secret);
+      add_key<Mac>(keys_, secret, opts_.salt);
+      add_key<Mac>(entry_keys_, secret, entry_salt);
+      if (opts_.accept_legacy_sha1)
+        add_key<detail::legacy_sha1_mac>(legacy_keys_, secret, opts_.salt);
     }
   }
 
@@ -86,7 +90,9 @@ class basic_codec {
   /// Errors: errc::not_finite, invalid_utf8 or json_too_deep from the JSON writer;
   /// errc::too_large when the JSON or the token would pass the configured bounds, so
   /// crumb never writes what it would refuse to read. Allocates only to grow buffers.
-  [[nodiscard]] errc encode_into(const value& session, std::string& token) {
+  /// `for_what` picks the keys: a store entry is signed apart from cookies (purpose.hpp).
+  [[nodiscard]] errc encode_into(const value& session, std::string& token,
+                                 purpose for_what = purpose::cookie) {
     json_.clear();
     if (const errc e = json::write(session, json_, opts_.max_depth); e != errc::ok) return e;
     if (json_.size() > opts_.max_json_bytes) return errc::too_large;
@@ -103,7 +109,7 @@ class basic_codec {
         time_point(clock_.now()).time_since_epoch());
     Profile::append_timestamp(token, now.count());
     std::uint8_t mac[Mac::digest_size];
-    keys_.front().sign(token, mac);
+    (for_what == purpose::cookie ? keys_ : entry_keys_).front().sign(token, mac);
     token += Profile::separator;
     base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac), token);
     sodium_memzero(mac, sizeof mac);
@@ -130,13 +136,15 @@ class basic_codec {
   }
 
   /// As decode_into(token, out), also giving the Unix time the token was signed at
-  /// (set once the signature has verified).
-  [[nodiscard]] errc decode_into(std::string_view token, value& out, std::int64_t& signed_at) {
+  /// (set once the signature has verified), for tokens made for `for_what`: a token made
+  /// for another purpose is errc::bad_signature.
+  [[nodiscard]] errc decode_into(std::string_view token, value& out, std::int64_t& signed_at,
+                                 purpose for_what = purpose::cookie) {
     if (token.size() > opts_.max_token_bytes) return errc::too_large;
     const std::size_t sig_at = token.rfind(Profile::separator);
     if (sig_at == std::string_view::npos) return errc::malformed;
     const std::string_view signed_part = token.substr(0, sig_at);
-    if (!verify(signed_part, token.substr(sig_at + 1))) return errc::bad_signature;
+    if (!verify(signed_part, token.substr(sig_at + 1), for_what)) return errc::bad_signature;
 
     const std::size_t ts_at = signed_part.rfind(Profile::separator);
     if (ts_at == std::string_view::npos) return errc::malformed;
@@ -179,18 +187,19 @@ class basic_codec {
 
  private:
   template <class M, class Keys>
-  void add_key(Keys& keys, std::string_view secret) {
-    std::string derived = Profile::template derive_key<M>(secret, opts_.salt);
+  static void add_key(Keys& keys, std::string_view secret, std::string_view salt) {
+    std::string derived = Profile::template derive_key<M>(secret, salt);
     keys.emplace_back(derived);
     sodium_memzero(derived.data(), derived.size());
   }
 
   // Every key is tried, with no early exit, so timing does not tell which key matched;
   // the signature length (public: it follows from the algorithm) picks SHA-256 or SHA-1.
-  bool verify(std::string_view signed_part, std::string_view sig) const noexcept {
+  bool verify(std::string_view signed_part, std::string_view sig, purpose for_what) const noexcept {
     if (sig.size() == base64url::encoded_size(Mac::digest_size))
-      return any_key_matches<Mac>(keys_, signed_part, sig);
-    if (!legacy_keys_.empty() &&
+      return any_key_matches<Mac>(for_what == purpose::cookie ? keys_ : entry_keys_, signed_part,
+                                  sig);
+    if (for_what == purpose::cookie && !legacy_keys_.empty() &&
         sig.size() == base64url::encoded_size(detail::legacy_sha1_mac::digest_size))
       return any_key_matches<detail::legacy_sha1_mac>(legacy_keys_, signed_part, sig);
     return false;
@@ -214,7 +223,8 @@ class basic_codec {
   options opts_;
   Clock clock_;
   Compression compression_;
-  std::vector<typename Mac::key> keys_;
+  std::vector<typename Mac::key> keys_;        // cookies
+  std::vector<typename Mac::key> entry_keys_;  // store entries
   std::vector<typename detail::legacy_sha1_mac::key> legacy_keys_;
   json::reader reader_;
   std::string json_;   // JSON text, written or inflated

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "crumb/clock.hpp"
 #include "crumb/error.hpp"
 
 namespace crumb::cookie {
@@ -27,6 +28,10 @@ struct size_limits {
   std::size_t max_name_and_value = 4096;
   std::size_t max_attribute_value = 1024;
 };
+
+/// The longest lifetime browsers keep (RFC 6265bis: Max-Age and Expires are capped at 400
+/// days); render() writes a longer max_age as this.
+inline constexpr std::chrono::seconds max_lifetime{400 * 24 * 3600};
 
 /// Attributes of a Set-Cookie. The defaults are the safe ones: HttpOnly, SameSite=Lax, Path=/.
 struct attributes {
@@ -62,13 +67,13 @@ constexpr std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-inline void append_http_date(std::string& out, std::chrono::system_clock::time_point t) {
+inline void append_http_date(std::string& out, std::chrono::sys_seconds t) {
   static constexpr std::array<const char*, 7> days{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr std::array<const char*, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const auto day_point = std::chrono::floor<std::chrono::days>(t);
   const std::chrono::year_month_day ymd{day_point};
-  const std::chrono::hh_mm_ss hms{std::chrono::floor<std::chrono::seconds>(t - day_point)};
+  const std::chrono::hh_mm_ss hms{t - day_point};
   const std::chrono::weekday wd{day_point};
   char buf[40];
   const int n = std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT",
@@ -78,6 +83,29 @@ inline void append_http_date(std::string& out, std::chrono::system_clock::time_p
                               static_cast<int>(hms.minutes().count()),
                               static_cast<int>(hms.seconds().count()));
   out.append(buf, static_cast<std::size_t>(n));
+}
+
+// Whether `name` starts with `prefix`, ignoring ASCII case (as browsers match prefixes).
+constexpr bool has_prefix(std::string_view name, std::string_view prefix) noexcept {
+  if (name.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    char p = prefix[i];
+    if (p >= 'A' && p <= 'Z') p = static_cast<char>(p - 'A' + 'a');
+    if (c != p) return false;
+  }
+  return true;
+}
+
+// The conditions browsers set on prefixed names (RFC 6265bis 4.1.3): they drop a
+// `__Secure-` cookie without Secure, and a `__Host-` one without Secure, with a Domain or
+// with a Path other than "/".
+constexpr bool prefix_rules_hold(std::string_view name, const attributes& attrs) noexcept {
+  if (has_prefix(name, "__Secure-")) return attrs.secure;
+  if (has_prefix(name, "__Host-"))
+    return attrs.secure && attrs.domain.empty() && attrs.path == "/";
+  return true;
 }
 }  // namespace detail
 
@@ -131,6 +159,9 @@ inline std::optional<std::string_view> find(std::string_view header, std::string
 /// but cookie-octets, Path or Domain hold a control character or ';', SameSite=None or
 /// Partitioned come without Secure (browsers reject those); errc::cookie_too_large when
 /// name + value or an attribute value passes `limits`. `out` is unchanged on error.
+/// A `__Secure-` name needs Secure; a `__Host-` name needs Secure, no Domain and Path=/
+/// (errc::invalid_cookie otherwise: browsers would drop the cookie). A max_age over
+/// max_lifetime is written as max_lifetime.
 [[nodiscard]] inline errc render(std::string& out, std::string_view name, std::string_view value,
                                  const attributes& attrs,
                                  std::chrono::system_clock::time_point now =
@@ -146,6 +177,7 @@ inline std::optional<std::string_view> find(std::string_view header, std::string
     return errc::invalid_cookie;
   if ((attrs.same_site == same_site::none || attrs.partitioned) && !attrs.secure)
     return errc::invalid_cookie;
+  if (!detail::prefix_rules_hold(name, attrs)) return errc::invalid_cookie;
   if (name.size() + value.size() > limits.max_name_and_value ||
       attrs.path.size() > limits.max_attribute_value ||
       attrs.domain.size() > limits.max_attribute_value)
@@ -153,11 +185,13 @@ inline std::optional<std::string_view> find(std::string_view header, std::string
 
   out.append(name).append("=").append(value);
   if (attrs.max_age) {
-    const auto age = std::max(*attrs.max_age, std::chrono::seconds(0));
+    const auto age = std::clamp(*attrs.max_age, std::chrono::seconds(0), max_lifetime);
     out.append("; Max-Age=").append(std::to_string(age.count())).append("; Expires=");
     // A deletion (age 0) gets the epoch: no clock skew can make it live a moment longer.
-    detail::append_http_date(out, age.count() == 0 ? std::chrono::system_clock::time_point{}
-                                                   : now + age);
+    // Whole seconds: no `now` a clock can give overflows when the age is added.
+    const auto expires = std::chrono::sys_seconds(std::chrono::seconds(
+        crumb::detail::saturating_add(to_unix_seconds(now), age.count())));
+    detail::append_http_date(out, age.count() == 0 ? std::chrono::sys_seconds{} : expires);
   }
   if (!attrs.domain.empty()) out.append("; Domain=").append(attrs.domain);
   if (!attrs.path.empty()) out.append("; Path=").append(attrs.path);

@@ -11,6 +11,7 @@
 #include "crumb/json.hpp"
 #include "crumb/mac.hpp"
 #include "crumb/profile/django.hpp"
+#include "crumb/purpose.hpp"
 #include "crumb/session.hpp"
 #include "crumb/store.hpp"
 #include "crumb/value.hpp"

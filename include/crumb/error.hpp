@@ -31,7 +31,9 @@ enum class errc {
   not_found,             ///< typed access to a key that is not there
   cookie_too_large,      ///< the cookie would exceed the browser's size limits
   invalid_cookie,        ///< a cookie name, value or attribute that cannot be sent safely
-  store_unavailable,     ///< the fallback store failed
+  store_unavailable,     ///< the store cannot answer now (I/O error, permission, Redis down)
+  store_full,            ///< the store is at its size or entry cap; nothing live was evicted
+  session_interrupted,   ///< the session's store entry vanished mid-request (a concurrent logout)
 };
 
 namespace detail {
@@ -40,6 +42,7 @@ inline constexpr std::string_view errc_names[] = {
     "too_large",    "json_invalid",    "json_too_deep",   "number_out_of_range",
     "invalid_utf8", "not_finite",      "bad_compression", "type_mismatch",
     "not_found",    "cookie_too_large", "invalid_cookie", "store_unavailable",
+    "store_full",   "session_interrupted",
 };
 inline constexpr std::string_view errc_messages[] = {
     "success",
@@ -58,9 +61,11 @@ inline constexpr std::string_view errc_messages[] = {
     "cookie exceeds the size limit",
     "cookie name, value or attribute cannot be sent safely",
     "session store unavailable",
+    "session store full",
+    "session deleted by a concurrent request",
 };
 static_assert(std::size(errc_names) == std::size(errc_messages));
-static_assert(std::size(errc_names) == static_cast<std::size_t>(errc::store_unavailable) + 1);
+static_assert(std::size(errc_names) == static_cast<std::size_t>(errc::session_interrupted) + 1);
 }  // namespace detail
 
 /// The enumerator's name as written in the source ("bad_signature"): stable, for logs and tools.

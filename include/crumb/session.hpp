@@ -19,6 +19,7 @@
 #include "crumb/detail/iso8601.hpp"
 #include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
+#include "crumb/purpose.hpp"
 #include "crumb/store.hpp"
 #include "crumb/value.hpp"
 #include "crumb/value_traits.hpp"
@@ -52,21 +53,33 @@ struct session_settings {
 
 /// The key a reference cookie holds: {"_crumb_store": "<store id>"}. Reserved.
 inline constexpr std::string_view store_reference_key = "_crumb_store";
+/// A store entry is {"id": "<its own id>", "data": {...session...}}, signed for
+/// purpose::store_entry: moved under another id, or sent as a cookie, it is refused.
+inline constexpr std::string_view entry_id_key = "id";
+inline constexpr std::string_view entry_data_key = "data";
 /// Where the session keeps its own expiry, as Django does.
 inline constexpr std::string_view expiry_key = "_session_expiry";
 
 /// A codec the session can use: basic_codec or anything with the same two calls.
 template <class C>
 concept session_codec = requires(C& c, const value& v, std::string& s, std::string_view t,
-                                 value& out, std::int64_t& signed_at) {
-  { c.encode_into(v, s) } -> std::same_as<errc>;
-  { c.decode_into(t, out, signed_at) } -> std::same_as<errc>;
+                                 value& out, std::int64_t& signed_at, purpose p) {
+  { c.encode_into(v, s, p) } -> std::same_as<errc>;
+  { c.decode_into(t, out, signed_at, p) } -> std::same_as<errc>;
 };
 
 /// One request's session. Not thread-safe (a request is handled by one thread); the codec
 /// it uses must outlive it and is used only from this thread; the store may be shared.
 /// `store` may be null when nothing should spill (save() then fails with
 /// errc::store_unavailable for an oversized session under the spill policy).
+///
+/// What it promises when a store is involved:
+/// - A store that cannot answer is never taken for an empty session: the session is
+///   poisoned() and save() returns errc::store_unavailable without a Set-Cookie, so the
+///   visitor's cookie, and the data behind it, are untouched (answer 503).
+/// - A stored session deleted by another request (a logout, cycle_key) after this one read
+///   it is never written back: save() returns errc::session_interrupted.
+/// - save() never deletes the old entry before the new data is encoded and written.
 template <session_codec Codec, session_store Store = memory_store, clock_policy Clock = system_clock>
 class basic_session {
  public:
@@ -74,27 +87,29 @@ class basic_session {
       : codec_(codec), store_(store), settings_(settings), clock_(std::move(clock)) {}
 
   /// Takes the session's cookie(s) from a request's `Cookie:` header. Cheap: nothing is
-  /// verified or decoded until the session is first used.
+  /// verified or decoded until the session is first used. Of chunk cookies, only the
+  /// indices these settings can issue are read (max_chunks()), the first of each.
   void load(std::string_view cookie_header) {
     reset();
     const std::string& name = settings_.cookie_name;
+    const std::size_t most = max_chunks();
     std::vector<std::pair<std::size_t, std::string_view>> parts;
     cookie::for_each(cookie_header, [&](std::string_view n, std::string_view v) {
       if (n == name) {
         if (!cookie_) cookie_ = std::string(v);
-      } else if (n.size() > name.size() + 1 && n.starts_with(name) && n[name.size()] == '.') {
-        std::size_t index = 0;
-        for (const char c : n.substr(name.size() + 1)) {
-          if (c < '0' || c > '9' || index > 1000) return;
-          index = index * 10 + static_cast<std::size_t>(c - '0');
-        }
-        if (index == 0) return;
-        request_chunks_ = std::max(request_chunks_, index);
-        if (index < 1000) parts.emplace_back(index, v);
+        return;
       }
+      const std::size_t index = chunk_index(n);
+      if (index == 0 || index >= most) return;  // never issued here: ignored, never echoed
+      if (std::find(request_chunks_.begin(), request_chunks_.end(), index) !=
+          request_chunks_.end())
+        return;  // the first occurrence wins, as for the main cookie
+      request_chunks_.push_back(index);
+      parts.emplace_back(index, v);
     });
+    std::sort(request_chunks_.begin(), request_chunks_.end());
     if (cookie_ && !cookie_->empty() && cookie_->front() == '~') {
-      cookie_ = reassemble(*cookie_, parts);
+      cookie_ = reassemble(*cookie_, parts, most);
       chunks_broken_ = !cookie_;
     }
   }
@@ -150,13 +165,31 @@ class basic_session {
   bool modified() const noexcept { return modified_; }
   /// Whether the cookie has been verified and decoded yet.
   bool loaded() const noexcept { return loaded_; }
-  /// Why the request's cookie was not used (bad_signature, expired, ...): for logs. Empty
-  /// when there was no cookie or it was good.
+  /// Why the request's cookie was not used (bad_signature, expired, not_found for a store
+  /// entry that is gone, store_unavailable, ...): for logs. Empty when there was no cookie
+  /// or it was good.
   std::error_code load_error() const noexcept { return load_error_; }
+  /// What the store said about the last failure, in its own words (errno text, Redis
+  /// error), for logs; empty when the error code says it all.
+  const std::string& error_cause() const noexcept { return error_cause_; }
+  /// Whether the session's data is out of reach: its store could not answer (decodes the
+  /// cookie if not yet done). A poisoned session reads as empty, and save() refuses to
+  /// touch the visitor's cookie: answer 503 and let the visitor retry.
+  bool poisoned() {
+    ensure_loaded();
+    return poisoned_;
+  }
   /// Whether the session's data lives in the store (decodes the cookie if not yet done).
   bool in_store() {
     ensure_loaded();
-    return !store_id_.empty();
+    return !entry_id_.empty();
+  }
+  /// The most cookies (name, name.1, ...) these settings can split a session over: every
+  /// chunk but the last is full, and all must fit in max_chunked_bytes.
+  std::size_t max_chunks() const noexcept {
+    const std::size_t full = settings_.limits.max_name_and_value + 3;  // "name=value; "
+    const std::size_t budget = settings_.max_chunked_bytes;
+    return std::min<std::size_t>(budget < 2 ? 1 : 1 + (budget - 2) / full, 1000);
   }
 
   // --- expiry, as Django's SessionBase -------------------------------------------------
@@ -173,7 +206,8 @@ class basic_session {
   void clear_expiry() {
     if (data().contains(expiry_key)) mutable_data().erase(expiry_key);
   }
-  /// Seconds the session has left from now (the cookie's Max-Age).
+  /// Seconds the session has left from now (the cookie's Max-Age). Whole seconds: any
+  /// expiry a token can carry (year 9999, 4e12 s) is computed without overflow.
   std::chrono::seconds expiry_age() {
     const value* e = data().find(expiry_key);
     if (e != nullptr) {
@@ -181,7 +215,7 @@ class basic_session {
         return std::chrono::seconds(*age);
       if (const std::string* s = e->if_string()) {
         if (const auto when = detail::parse_iso8601(*s))
-          return std::chrono::ceil<std::chrono::seconds>(*when - clock_.now());
+          return std::chrono::ceil<std::chrono::seconds>(*when - now_in_microseconds());
       }
     }
     return settings_.cookie_age;
@@ -201,35 +235,47 @@ class basic_session {
   void flush() {
     ensure_loaded();
     data_.clear();
+    if (!entry_id_.empty()) discarded_ids_.push_back(std::move(entry_id_));
+    entry_id_.clear();
+    new_identity_ = false;
     flushed_ = true;
     modified_ = true;
-    retire_store_id();
   }
 
-  /// Same data, fresh identity: the store entry (if any) moves to a new random id and the
-  /// old one is deleted on save(), so a cookie from before no longer reaches the data.
-  /// Use at login, against session fixation.
+  /// Same data, fresh identity: on save() a stored session moves to a new random id and
+  /// the old entry is deleted, so a cookie from before no longer reaches the data. Use at
+  /// login, against session fixation.
   void cycle_key() {
     ensure_loaded();
-    retire_store_id();
+    new_identity_ = true;
     modified_ = true;
   }
 
   /// The Set-Cookie values to send: none when nothing changed (and save_every_request is
-  /// off). Errors: cookie_too_large (policy error, or chunks past max_chunked_bytes),
-  /// store_unavailable or the store's error (spill), the codec's errors, invalid_cookie
-  /// (bad name/attributes). A session is never dropped or truncated silently.
+  /// off). Errors, each with nothing to send and the visitor's cookie left as it was:
+  /// - store_unavailable (poisoned, or the store failed now; see error_cause()),
+  ///   store_full, too_large, session_interrupted (the entry was deleted meanwhile);
+  /// - cookie_too_large (policy error, or chunks past max_chunked_bytes), invalid_cookie
+  ///   (bad name/attributes), the codec's errors.
+  /// A session is never dropped or truncated silently.
   result<std::vector<std::string>> save() {
     std::vector<std::string> out;
-    const bool had_cookie = cookie_.has_value() || request_chunks_ > 0;
+    if (poisoned_) return load_error_;
+    const bool had_cookie = cookie_.has_value() || !request_chunks_.empty();
     const bool refresh = settings_.save_every_request && had_cookie;
     if (!modified_ && !refresh) return out;
     ensure_loaded();
+    if (poisoned_) return load_error_;
     if (!modified_ && data_.empty()) return out;  // nothing good to refresh
+    error_cause_.clear();
 
-    if (const errc e = erase_retired(); e != errc::ok) return e;
+    if (const errc e = erase_discarded(); e != errc::ok) return e;
     if (data_.empty()) {  // Django deletes the cookie of an emptied session
-      if (const errc e = drop_store_entry(); e != errc::ok) return e;
+      if (!entry_id_.empty()) {
+        const store_status gone = store_->erase(entry_id_);
+        if (!gone && gone.code() != errc::not_found) return fail(gone);
+        entry_id_.clear();
+      }
       if (had_cookie || flushed_) {
         if (const errc e = append_deletion(out, settings_.cookie_name); e != errc::ok) return e;
         if (const errc e = expire_chunks_from(out, 1); e != errc::ok) return e;
@@ -239,24 +285,26 @@ class basic_session {
     }
 
     std::string token;
-    if (const errc e = codec_.encode_into(data_, token); e != errc::ok) return e;
+    if (const errc e = codec_.encode_into(data_, token, purpose::cookie); e != errc::ok) return e;
     const cookie::attributes attrs = attributes_for_save();
     const std::size_t limit = settings_.limits.max_name_and_value;
     std::size_t chunks_sent = 1;
     if (settings_.cookie_name.size() + token.size() <= limit) {
-      if (const errc e = drop_store_entry(); e != errc::ok) return e;  // back into the cookie
       if (const errc e = append_cookie(out, settings_.cookie_name, token, attrs); e != errc::ok)
         return e;
+      if (const errc e = release_entry(); e != errc::ok) return e;  // back into the cookie
     } else if (settings_.oversize == oversize_policy::spill) {
-      if (const errc e = spill(out, token, attrs); e != errc::ok) return e;
+      if (const errc e = spill(out, attrs); e != errc::ok) return e;
     } else if (settings_.oversize == oversize_policy::chunk) {
       const auto sent = chunk(out, token, attrs);
       if (!sent) return sent.error();
+      if (const errc e = release_entry(); e != errc::ok) return e;
       chunks_sent = *sent;
     } else {
       return errc::cookie_too_large;
     }
     if (const errc e = expire_chunks_from(out, chunks_sent); e != errc::ok) return e;
+    new_identity_ = false;
     modified_ = false;
     return out;
   }
@@ -264,12 +312,13 @@ class basic_session {
  private:
   void reset() {
     cookie_.reset();
-    request_chunks_ = 0;
+    request_chunks_.clear();
     data_.clear();
-    store_id_.clear();
-    retired_ids_.clear();
+    entry_id_.clear();
+    discarded_ids_.clear();
     load_error_.clear();
-    loaded_ = modified_ = flushed_ = chunks_broken_ = false;
+    error_cause_.clear();
+    loaded_ = modified_ = flushed_ = chunks_broken_ = poisoned_ = new_identity_ = false;
   }
 
   object& mutable_data() {
@@ -289,8 +338,20 @@ class basic_session {
     if (const std::error_code e = read_cookie(*cookie_)) {
       load_error_ = e;
       data_.clear();
-      store_id_.clear();
+      entry_id_.clear();
+      // Gone (not_found) is a fresh session; "cannot tell" must not become one.
+      poisoned_ = e == errc::store_unavailable;
     }
+  }
+
+  std::int64_t now_unix() const { return to_unix_seconds(clock_.now()); }
+  detail::iso8601_time now_in_microseconds() const {
+    return std::chrono::floor<std::chrono::microseconds>(time_point(clock_.now()));
+  }
+
+  errc fail(const store_status& s) {
+    error_cause_ = s.cause();
+    return s.code();
   }
 
   // The cookie's token (reassembled if chunked) to data_, through the store if it is a
@@ -298,43 +359,80 @@ class basic_session {
   std::error_code read_cookie(std::string_view token) {
     value decoded;
     std::int64_t signed_at = 0;
-    if (const errc e = codec_.decode_into(token, decoded, signed_at); e != errc::ok) return e;
+    if (const errc e = codec_.decode_into(token, decoded, signed_at, purpose::cookie);
+        e != errc::ok)
+      return e;
     object* o = decoded.if_object();
     if (o == nullptr) return errc::type_mismatch;
     if (o->size() == 1 && o->begin()->first == store_reference_key) {
-      const std::string* id = o->begin()->second.if_string();
-      if (id == nullptr || !valid_store_id(*id)) return errc::malformed;
-      if (store_ == nullptr) return errc::store_unavailable;
-      auto stored = store_->get(*id);
-      if (!stored) return stored.error();
-      store_id_ = *id;
-      if (const errc e = codec_.decode_into(*stored, decoded, signed_at); e != errc::ok) return e;
-      o = decoded.if_object();
-      if (o == nullptr) return errc::type_mismatch;
+      const std::string* reference = o->begin()->second.if_string();
+      if (reference == nullptr || !valid_store_id(*reference)) return errc::malformed;
+      const std::string id = *reference;
+      if (store_ == nullptr) {
+        error_cause_ = "no store configured";
+        return errc::store_unavailable;
+      }
+      std::string stored;
+      if (const store_status got = store_->get(id, stored); !got) return fail(got);
+      if (const errc e = codec_.decode_into(stored, decoded, signed_at, purpose::store_entry);
+          e != errc::ok)
+        return e;
+      object* entry = decoded.if_object();
+      const value* bound = entry != nullptr ? entry->find(entry_id_key) : nullptr;
+      value* data = entry != nullptr ? entry->find(entry_data_key) : nullptr;
+      if (bound == nullptr || bound->if_string() == nullptr || *bound->if_string() != id ||
+          data == nullptr || data->if_object() == nullptr) {
+        error_cause_ = "store entry not made for this id";
+        return errc::malformed;
+      }
+      entry_id_ = id;
+      o = data->if_object();
     }
     data_ = std::move(*o);
     if (expired_by_own_expiry(signed_at)) return errc::expired;
     return {};
   }
 
+  // In whole seconds and microseconds: an expiry in year 9999 or of 4e12 seconds is
+  // compared, never converted to nanoseconds.
   bool expired_by_own_expiry(std::int64_t signed_at) {
     const value* e = data_.find(expiry_key);
     if (e == nullptr) return false;
-    const auto now = clock_.now();
-    if (const std::int64_t* age = e->if_int(); age != nullptr && *age > 0)
-      return now - time_point(std::chrono::seconds(signed_at)) > std::chrono::seconds(*age);
+    if (const std::int64_t* age = e->if_int(); age != nullptr && *age > 0) {
+      const time_point now = clock_.now();
+      const std::int64_t now_s = to_unix_seconds(now);
+      const std::int64_t elapsed = detail::saturating_add(now_s, -signed_at);  // signed_at >= 0
+      return elapsed > *age || (elapsed == *age && now > from_unix_seconds(now_s));
+    }
     if (const std::string* s = e->if_string()) {
       const auto when = detail::parse_iso8601(*s);
-      return !when || *when <= now;
+      return !when || *when <= now_in_microseconds();
     }
     return false;
   }
 
+  // "name.K" with K in 1..999 written as this code writes it (no leading zero): K, else 0.
+  std::size_t chunk_index(std::string_view n) const noexcept {
+    const std::string& name = settings_.cookie_name;
+    if (n.size() < name.size() + 2 || n.size() > name.size() + 4 || !n.starts_with(name) ||
+        n[name.size()] != '.')
+      return 0;
+    const std::string_view digits = n.substr(name.size() + 1);
+    if (digits.front() == '0') return 0;
+    std::size_t index = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return 0;
+      index = index * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return index;
+  }
+
   // Chunked cookies: name = "~N.TAG." + part 0, name.k = "TAG." + part k, where TAG is the
   // token's last 8 characters (from its MAC). The token, or nullopt when a chunk is
-  // missing, extra or from another token (malformed).
+  // missing or from another token, or N is more than these settings issue (malformed).
   static std::optional<std::string> reassemble(
-      std::string_view first, std::vector<std::pair<std::size_t, std::string_view>>& parts) {
+      std::string_view first, std::vector<std::pair<std::size_t, std::string_view>>& parts,
+      std::size_t most) {
     const std::size_t dot = first.find('.', 1);
     if (dot == std::string_view::npos || dot == 1 || dot > 4) return std::nullopt;
     std::size_t count = 0;
@@ -343,7 +441,7 @@ class basic_session {
       count = count * 10 + static_cast<std::size_t>(c - '0');
     }
     const std::string_view rest = first.substr(dot + 1);
-    if (count < 2 || rest.size() < 9 || rest[8] != '.') return std::nullopt;
+    if (count < 2 || count > most || rest.size() < 9 || rest[8] != '.') return std::nullopt;
     const std::string_view tag = rest.substr(0, 8);
     std::string token(rest.substr(9));
     std::sort(parts.begin(), parts.end());
@@ -358,16 +456,78 @@ class basic_session {
     return token;
   }
 
-  errc spill(std::vector<std::string>& out, const std::string& token,
-             const cookie::attributes& attrs) {
-    if (store_ == nullptr) return errc::store_unavailable;
-    if (store_id_.empty()) store_id_ = new_store_id();
-    const auto ttl = std::max(expiry_age(), std::chrono::seconds(1));
-    if (const errc e = store_->put(store_id_, token, ttl); e != errc::ok) return e;
+  // The store entry for the data under `id`: {"id": id, "data": data_}, signed for
+  // purpose::store_entry. data_ is lent to the encoder and given back.
+  errc encode_entry(const std::string& id, std::string& entry) {
+    object wrapper;
+    wrapper.insert_or_assign(entry_id_key, value(id));
+    wrapper.insert_or_assign(entry_data_key, value(std::move(data_)));
+    value whole(std::move(wrapper));
+    const errc e = codec_.encode_into(whole, entry, purpose::store_entry);
+    data_ = std::move(*whole.if_object()->find(entry_data_key)->if_object());
+    return e;
+  }
+
+  // The data to the store and a signed reference to the cookie. A stored session keeps
+  // its id, updated only while its entry is still there; a new one, or one given a fresh
+  // identity, gets a new id, and its old entry goes only after the new one is written.
+  errc spill(std::vector<std::string>& out, const cookie::attributes& attrs) {
+    if (store_ == nullptr) {
+      error_cause_ = "no store configured";
+      return errc::store_unavailable;
+    }
+    const bool rewrite = !entry_id_.empty() && !new_identity_;
+    const std::string id = rewrite ? entry_id_ : new_store_id();
     std::string reference;
-    const value ref = object{{std::string(store_reference_key), store_id_}};
-    if (const errc e = codec_.encode_into(ref, reference); e != errc::ok) return e;
-    return append_cookie(out, settings_.cookie_name, reference, attrs);
+    const value ref = object{{std::string(store_reference_key), id}};
+    if (const errc e = codec_.encode_into(ref, reference, purpose::cookie); e != errc::ok) return e;
+    std::vector<std::string> lines;
+    if (const errc e = append_cookie(lines, settings_.cookie_name, reference, attrs);
+        e != errc::ok)
+      return e;
+    std::string entry;
+    if (const errc e = encode_entry(id, entry); e != errc::ok) return e;
+    const auto ttl = std::clamp(expiry_age(), std::chrono::seconds(1), cookie::max_lifetime);
+    if (rewrite) {
+      const store_status written = store_->update(id, entry, ttl);
+      if (!written)
+        return written.code() == errc::not_found ? interrupted() : fail(written);
+    } else {
+      if (const store_status written = store_->create(id, entry, ttl); !written)
+        return fail(written);
+      if (const errc e = release_entry(); e != errc::ok) {
+        (void)store_->erase(id);  // the new entry must not outlive a refused save
+        return e;
+      }
+      entry_id_ = id;
+    }
+    out.push_back(std::move(lines.front()));
+    return errc::ok;
+  }
+
+  errc interrupted() {
+    error_cause_ = "the store entry was deleted by another request";
+    return errc::session_interrupted;
+  }
+
+  // The data leaves the entry it was read from: delete it. It must still be there: if
+  // another request deleted it (a logout), this one must not bring its data back.
+  errc release_entry() {
+    if (entry_id_.empty()) return errc::ok;
+    const store_status gone = store_->erase(entry_id_);
+    if (!gone) return gone.code() == errc::not_found ? interrupted() : fail(gone);
+    entry_id_.clear();
+    return errc::ok;
+  }
+
+  // Entries emptied by flush(): delete them (already gone is fine).
+  errc erase_discarded() {
+    while (!discarded_ids_.empty()) {
+      const store_status gone = store_->erase(discarded_ids_.back());
+      if (!gone && gone.code() != errc::not_found) return fail(gone);
+      discarded_ids_.pop_back();
+    }
+    return errc::ok;
   }
 
   result<std::size_t> chunk(std::vector<std::string>& out, const std::string& token,
@@ -375,8 +535,8 @@ class basic_session {
     const std::string& name = settings_.cookie_name;
     const std::size_t limit = settings_.limits.max_name_and_value;
     const std::string tag = token.substr(token.size() - 8);
-    // Grow the count until the parts fit; a count never needs more than 3 digits here.
-    for (std::size_t count = 2; count < 1000; ++count) {
+    // Grow the count until the parts fit, up to what max_chunks() allows.
+    for (std::size_t count = 2; count <= max_chunks(); ++count) {
       const std::string head = "~" + std::to_string(count) + "." + tag + ".";
       std::vector<std::pair<std::string, std::string>> cookies;
       std::size_t at = 0;
@@ -398,19 +558,19 @@ class basic_session {
       if (header_bytes - 2 > settings_.max_chunked_bytes) return errc::cookie_too_large;
       for (const auto& [n, v] : cookies)
         if (const errc e = append_cookie(out, n, v, attrs); e != errc::ok) return e;
-      if (const errc e = drop_store_entry(); e != errc::ok) return e;
       return count;
     }
     return errc::cookie_too_large;
   }
 
-  // Deletes name.k for every k >= from that the request carried: leftovers of a longer
-  // earlier session would otherwise confuse the next reassembly.
+  // Deletes name.k for each k >= from that the request carried, and only those: leftovers
+  // of a longer earlier session would otherwise confuse the next reassembly.
   errc expire_chunks_from(std::vector<std::string>& out, std::size_t from) {
-    for (std::size_t k = from; k <= request_chunks_; ++k)
-      if (const errc e = append_deletion(out, settings_.cookie_name + "." + std::to_string(k));
-          e != errc::ok)
-        return e;
+    for (const std::size_t k : request_chunks_)
+      if (k >= from)
+        if (const errc e = append_deletion(out, settings_.cookie_name + "." + std::to_string(k));
+            e != errc::ok)
+          return e;
     return errc::ok;
   }
 
@@ -440,40 +600,23 @@ class basic_session {
     return append_cookie(out, name, "", attrs);
   }
 
-  void retire_store_id() {
-    if (!store_id_.empty()) retired_ids_.push_back(std::move(store_id_));
-    store_id_.clear();
-  }
-
-  // The data no longer lives in the store: delete its entry now.
-  errc drop_store_entry() {
-    retire_store_id();
-    return erase_retired();
-  }
-
-  errc erase_retired() {
-    while (!retired_ids_.empty()) {
-      if (store_ == nullptr) return errc::store_unavailable;
-      if (const errc e = store_->erase(retired_ids_.back()); e != errc::ok) return e;
-      retired_ids_.pop_back();
-    }
-    return errc::ok;
-  }
-
   Codec& codec_;
   Store* store_;
   const session_settings& settings_;
   Clock clock_;
-  std::optional<std::string> cookie_;  // the request's token (reassembled if chunked)
-  std::size_t request_chunks_ = 0;     // highest name.k the request carried
+  std::optional<std::string> cookie_;      // the request's token (reassembled if chunked)
+  std::vector<std::size_t> request_chunks_;  // the name.k indices the request carried
   object data_;
-  std::string store_id_;                 // where the data lives, when spilled
-  std::vector<std::string> retired_ids_;  // store entries to delete on save()
+  std::string entry_id_;                     // the store entry the data was read from
+  std::vector<std::string> discarded_ids_;   // entries flush() emptied, deleted on save()
   std::error_code load_error_;
+  std::string error_cause_;
   bool loaded_ = false;
   bool modified_ = false;
   bool flushed_ = false;
   bool chunks_broken_ = false;  // the request's chunks did not make one token
+  bool poisoned_ = false;       // the store could not answer: nothing may be written
+  bool new_identity_ = false;   // cycle_key(): the data moves to a new store id
 };
 
 }  // namespace crumb

@@ -264,11 +264,19 @@ errc seconds_from_value(const value& v, Duration& out) noexcept {
     return errc::ok;
   }
   if (const double* d = v.if_double()) {
-    const std::chrono::duration<double> s(*d);
-    if (!std::isfinite(*d) || s > std::chrono::duration<double>(Duration::max()) ||
-        s < std::chrono::duration<double>(Duration::min()))
-      return errc::number_out_of_range;
-    out = std::chrono::round<Duration>(s);
+    if (!std::isfinite(*d)) return errc::number_out_of_range;
+    using rep = typename Duration::rep;
+    // In Duration's own units, rounded, then checked against the powers of two that bound
+    // rep: double(INT64_MAX) rounds up to 2^63, so comparing with it would let 2^63 through.
+    const double units =
+        std::nearbyint(std::chrono::duration<double, typename Duration::period>(
+                           std::chrono::duration<double>(*d)).count());
+    if constexpr (std::is_integral_v<rep>) {
+      const double bound = std::ldexp(1.0, std::numeric_limits<rep>::digits);
+      if (!(units < bound) || units < (std::is_signed_v<rep> ? -bound : 0.0))
+        return errc::number_out_of_range;
+    }
+    out = Duration(static_cast<rep>(units));
     return errc::ok;
   }
   return errc::type_mismatch;

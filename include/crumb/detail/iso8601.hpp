@@ -26,8 +26,12 @@ inline std::string format_iso8601(std::chrono::system_clock::time_point t) {
   return {buf, static_cast<std::size_t>(n)};
 }
 
+// Microseconds since the epoch in 64 bits: every year from 0000 to 9999 fits (the
+// nanoseconds of system_clock's time_point stop at 2262).
+using iso8601_time = std::chrono::sys_time<std::chrono::microseconds>;
+
 // Parses YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM|-HH:MM]; no offset means UTC.
-inline std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s) {
+inline std::optional<iso8601_time> parse_iso8601(std::string_view s) {
   std::size_t i = 0;
   const auto number = [&](std::size_t digits, int& out) {
     if (i + digits > s.size()) return false;
@@ -72,8 +76,10 @@ inline std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::s
                                         std::chrono::month(static_cast<unsigned>(month)),
                                         std::chrono::day(static_cast<unsigned>(day))};
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  return std::chrono::sys_days(ymd) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
-         std::chrono::seconds(second) + fraction - offset;
+  const std::chrono::sys_seconds whole = std::chrono::sys_days(ymd) + std::chrono::hours(hour) +
+                                         std::chrono::minutes(minute) +
+                                         std::chrono::seconds(second) - offset;
+  return iso8601_time(whole) + fraction;
 }
 
 }  // namespace crumb::detail

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Two stateless servers, one secret, one file store; a scripted visitor alternates between
+# Two stateless servers, one secret, one store; a scripted visitor alternates between
 # them and each step prints which process answered, the cookie's size and whether the
 # session lives in the cookie or in the store.
 #
 #   examples/stateless_server/demo.sh            build, run the visitor, stop the servers
 #   examples/stateless_server/demo.sh --serve    ... and leave them running for a browser
 #   examples/stateless_server/demo.sh --check    ... asserting every step (the e2e test)
+#   examples/stateless_server/demo.sh --redis    ... with a throwaway redis-server as the
+#                                                store instead of a directory
 #
 # Options: --server PATH and --crumb PATH use prebuilt binaries instead of building.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-serve=0 check=0 server="" crumb_cli=""
+serve=0 check=0 redis=0 server="" crumb_cli=""
 while (($#)); do
   case $1 in
     --serve) serve=1 ;;
     --check) check=1 ;;
+    --redis) redis=1 ;;
     --server) server=$2; shift ;;
     --crumb) crumb_cli=$2; shift ;;
-    *) echo "usage: $0 [--serve] [--check] [--server PATH] [--crumb PATH]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--serve] [--check] [--redis] [--server PATH] [--crumb PATH]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -45,6 +48,19 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+store_entries() { ls -A "$store"; }
+if ((redis)); then
+  command -v redis-server >/dev/null || { echo "--redis needs redis-server (apt-get install redis-server)"; exit 1; }
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+    >"$work/redis.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  store=redis://127.0.0.1:$redis_port
+  # Session entries only: the store also keeps its bookkeeping under crumb:session:@...
+  store_entries() { redis-cli -p "$redis_port" --scan --pattern 'crumb:session:*' | grep -v ':@' || true; }
+fi
 
 "$server" --port "$port_a" --store "$store" --name A >"$work/a.log" 2>&1 &
 pids+=($!)
@@ -110,7 +126,7 @@ visit A GET / lives_in=store visits=3 history=100 user=alice
 visit B POST '/history?n=5' lives_in=store history=105
 visit A POST /history/clear lives_in=cookie history=0
 visit B POST '/cart/remove?item=pen' 'cart=["book"]' lives_in=cookie
-((check)) && [[ -n $(ls -A "$store") ]] && { echo "    FAIL: store not emptied"; failures=$((failures + 1)); }
+((check)) && [[ -n $(store_entries) ]] && { echo "    FAIL: store not emptied"; failures=$((failures + 1)); }
 visit A POST /logout user=null visits=0
 visit B GET / visits=1 user=null
 

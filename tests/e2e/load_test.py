@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Load, end to end and bounded: 24 visitors at once, 200 requests each, alternating
+between two example server processes that share a store; a third of the visitors have
+sessions spilled to the store. Every counter must come back exact (visits, cart, history)
+and no request may get a 5xx.
+
+usage: load_test.py path/to/stateless_server [file] [redis]   (both by default)
+"""
+
+import os
+import sys
+import threading
+import time
+
+from harness import Redis, Servers, Visitor, Workdir
+
+VISITORS, REQUESTS = 24, 200
+lock = threading.Lock()
+
+
+def walk(v, servers, spilled, problems, counts):
+    """One visitor's requests, each checked against what it must have become."""
+    visits, cart, history = 0, 0, 0
+
+    def call(i, method, path):
+        status, body, _, _ = v.request(servers.ports["AB"[i % 2]], method, path)
+        with lock:
+            counts[status // 100] = counts.get(status // 100, 0) + 1
+        if status != 200:
+            problems.append(f"{v.name} request {i} {path}: HTTP {status} {body}")
+            return None
+        return body
+
+    for i in range(REQUESTS):
+        if spilled and i == 0:
+            body, history = call(i, "POST", "/history?n=100"), 100
+        elif i % 10 == 5:
+            cart += 1
+            body = call(i, "POST", f"/cart/add?item={v.name}-{cart}")
+        else:
+            visits += 1
+            body = call(i, "GET", "/")
+        if body is None:
+            return
+        got = (body["visits"], len(body["cart"]), body["history"])
+        if got != (visits, cart, history):
+            problems.append(f"{v.name} request {i}: (visits, cart, history) {got}, "
+                            f"expected {(visits, cart, history)}")
+            return
+        if spilled and body["lives_in"] != "store":
+            problems.append(f"{v.name} request {i}: session left the store")
+            return
+
+
+def run(binary, kind):
+    work = Workdir()
+    redis = Redis(work.path) if kind == "redis" else None
+    servers = Servers(binary, redis.url() if redis else work.private_dir("store"),
+                      workdir=work.path)
+    problems, counts = [], {}
+    try:
+        visitors = [Visitor(f"v{i}") for i in range(VISITORS)]
+        threads = [threading.Thread(target=walk, args=(v, servers, i % 3 == 0, problems, counts))
+                   for i, v in enumerate(visitors)]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        took = time.monotonic() - start
+    finally:
+        servers.close()
+        if redis:
+            redis.close()
+        work.close()
+    total = sum(counts.values())
+    print(f"load ({kind} store): {VISITORS} visitors x {REQUESTS} requests over 2 servers: "
+          f"{total} answered in {took:.1f} s ({total / took:.0f} req/s from one Python client), "
+          f"by class {dict(sorted(counts.items()))}")
+    for p in problems[:20]:
+        print("  PROBLEM:", p)
+    return not problems and total == VISITORS * REQUESTS and counts.get(5, 0) == 0
+
+
+def main():
+    if len(sys.argv) < 2 or any(k not in ("file", "redis") for k in sys.argv[2:]):
+        sys.exit(__doc__)
+    binary = os.path.abspath(sys.argv[1])
+    ok = all([run(binary, kind) for kind in sys.argv[2:] or ["file", "redis"]])
+    print("load test:", "passed" if ok else "FAILED")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -640,6 +640,30 @@ BOOST_AUTO_TEST_CASE(a_failed_save_keeps_the_old_entry) {
   BOOST_TEST(h.store.size() == 1u);  // and no orphan entry
 }
 
+// An erase whose reply was lost (a Redis timeout after the DEL ran): the old entry is gone
+// all the same, so the save must go on to send the new cookie, or the session is lost.
+BOOST_AUTO_TEST_CASE(an_erase_with_a_lost_reply_does_not_lose_the_session) {
+  harness h;
+  const std::string header = stored_session(h);
+  struct lost_reply : flaky {
+    crumb::store_status erase(std::string_view id) {
+      (void)inner.erase(id);
+      return fault();
+    }
+  } store{{h.store}};
+  crumb::basic_session<counting_codec, lost_reply, crumb::fixed_clock> s(
+      h.codec, &store, h.settings, crumb::fixed_clock::at_unix(t0));
+  s.load(header);
+  s.cycle_key();
+  const auto lines = s.save();
+  BOOST_REQUIRE(lines.has_value());
+  h.jar.clear();
+  h.receive(*lines);
+  BOOST_TEST(h.cookie_header() != header);
+  BOOST_TEST(h.start().get<int>("user").value() == 7);
+  BOOST_TEST(h.store.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_full_store_is_an_error_and_evicts_no_one) {
   harness h;
   const std::string header = stored_session(h);

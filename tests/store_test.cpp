@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_CASE(file_store_contract) {
   for (const auto& f : std::filesystem::directory_iterator(dir.path))
     BOOST_TEST(f.path().filename() == "sessions");
   for (const auto& f : std::filesystem::directory_iterator(dir.path / "sessions"))
-    BOOST_TEST(f.path().extension() == ".session");
+    BOOST_TEST((f.path().extension() == ".session" || f.path().filename() == ".usage"));
 }
 
 BOOST_AUTO_TEST_CASE(file_store_is_private) {
@@ -266,6 +266,36 @@ BOOST_AUTO_TEST_CASE(file_store_limits) {
   crumb::basic_file_store<crumb::fixed_clock> by_count(dir.path / "b", limits,
                                                        crumb::fixed_clock{t0});
   check_limits(by_count);
+}
+
+// Regression: each process counted on its own, so six processes could fill a directory
+// to nearly three times its limit. The count is shared now.
+BOOST_AUTO_TEST_CASE(file_store_limits_hold_across_processes) {
+  temp_dir dir;
+  crumb::store_limits limits;
+  limits.max_entries = 100;
+  { crumb::file_store create_it(dir.path / "s", limits); }
+  std::vector<pid_t> children;
+  for (int p = 0; p < 6; ++p) {
+    const pid_t child = fork();
+    if (child == 0) {
+      crumb::file_store store(dir.path / "s", limits);
+      int refused = 0;
+      for (int i = 0; i < 49; ++i)
+        refused += store.create(id(p * 1000 + i), "x", 3600s).code() == errc::store_full;
+      _exit(refused > 49 ? 1 : 0);
+    }
+    children.push_back(child);
+  }
+  for (const pid_t child : children) waitpid(child, nullptr, 0);
+  std::size_t files = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir.path / "s"))
+    files += f.path().extension() == ".session";
+  BOOST_TEST(files == 100u);
+  crumb::file_store store(dir.path / "s", limits);
+  BOOST_TEST(store.size() == 100u);
+  BOOST_TEST(store.sweep() == 0u);
+  BOOST_TEST(store.size() == 100u);  // the recount agrees with the shared count
 }
 
 BOOST_AUTO_TEST_CASE(file_store_sweeps_expired_entries) {

@@ -139,6 +139,13 @@ BOOST_AUTO_TEST_CASE(chrono_is_stored_in_seconds) {
   BOOST_TEST(crumb::value_as<std::chrono::nanoseconds>(crumb::value(9223372036.854775)).value() ==
              std::chrono::nanoseconds(9223372036854774784));  // the largest double below 2^63
   BOOST_TEST(crumb::value_as<std::chrono::seconds>(crumb::value(-2.5)).value() == -2s);  // to even
+  // Coarser than seconds: the range check itself must not overflow.
+  BOOST_TEST((crumb::value_as<std::chrono::hours>(crumb::value(7200)).value() == 2h));
+  BOOST_TEST((crumb::value_as<std::chrono::minutes>(crumb::value(-60)).value() == -1min));
+  BOOST_TEST((crumb::value_as<std::chrono::duration<std::int16_t, std::ratio<3600>>>(
+                  crumb::value(std::int64_t{3600} * 40000))
+                  .error() == errc::number_out_of_range));
+  BOOST_TEST(*crumb::to_value(std::chrono::hours(3'000'000'000'000'000)).if_double() == 1.08e19);
   BOOST_TEST(crumb::value_as<std::chrono::sys_time<std::chrono::nanoseconds>>(
                  crumb::value(std::int64_t{20000000000}))
                  .error() == errc::number_out_of_range);

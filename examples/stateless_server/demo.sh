@@ -33,13 +33,15 @@ if [[ -z $server ]]; then
   crumb_cli=$root/build/bin/crumb
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+python=python3
+[[ -x /usr/bin/python3 ]] && python=/usr/bin/python3  # the system's: starts fastest
+free_port() { "$python" -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port_a=${PORT_A:-$(free_port)}
 port_b=${PORT_B:-$(free_port)}
 work=$(mktemp -d)
 store=$work/store
 jar=$work/cookies.txt
-CRUMB_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+CRUMB_SECRET=$("$python" -S -c 'import secrets; print(secrets.token_urlsafe(48))')
 export CRUMB_SECRET
 pids=()
 cleanup() {
@@ -49,7 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-store_entries() { ls -A "$store"; }
+store_entries() { ls "$store" | grep '\.session$' || true; }  # entries, not the .usage count
 if ((redis)); then
   command -v redis-server >/dev/null || { echo "--redis needs redis-server (apt-get install redis-server)"; exit 1; }
   redis_port=$(free_port)
@@ -74,18 +76,24 @@ for port in "$port_a" "$port_b"; do
 done
 
 failures=0
-# field JSON NAME: one field of a response body
-field() {
-  python3 - "$1" "$2" <<'PY'
+# fields JSON: each top-level field of a response body into F[name] (strings as they are,
+# the rest as JSON); one Python start per response, not one per field.
+declare -A F
+fields() {
+  F=()
+  local pair
+  while IFS= read -r -d '' pair; do F[${pair%%=*}]=${pair#*=}; done < <(
+    "$python" -S -c '
 import json, sys
 try:
-    v = json.loads(sys.argv[1])[sys.argv[2]]
-except (ValueError, KeyError):
-    print("<missing>")
-else:
-    print(v if isinstance(v, str) else json.dumps(v))
-PY
+    body = json.loads(sys.argv[1])
+except ValueError:
+    body = {}
+for k, v in (body.items() if isinstance(body, dict) else []):
+    sys.stdout.write(k + "=" + (v if isinstance(v, str) else json.dumps(v)) + "\0")
+' "$1")
 }
+field() { echo "${F[$1]:-<missing>}"; }
 cookie_bytes() { awk '$6 ~ /^sessionid/ { n += length($6) + length($7) } END { print n + 0 }' "$jar"; }
 
 step=0
@@ -101,13 +109,13 @@ visit() {
   [[ $method == POST ]] && data=(-d '')
   body=$(curl -s -X "$method" "${data[@]}" -b "$jar" -c "$jar" "http://127.0.0.1:$port$path") ||
     { echo "request to $who failed; server logs:"; cat "$work"/*.log; exit 1; }
+  fields "$body"
   printf '%2d  %-4s %-22s -> %s answered | session in %-6s | cookie %4s B | visits=%s user=%s cart=%s history=%s\n' \
-    "$step" "$method" "$path" "$(field "$body" server)" "$(field "$body" lives_in)" \
-    "$(cookie_bytes)" "$(field "$body" visits)" "$(field "$body" user)" "$(field "$body" cart)" \
-    "$(field "$body" history)"
+    "$step" "$method" "$path" "$(field server)" "$(field lives_in)" \
+    "$(cookie_bytes)" "$(field visits)" "$(field user)" "$(field cart)" "$(field history)"
   for expectation in "$@"; do
     local key=${expectation%%=*} want=${expectation#*=} got
-    got=$(field "$body" "$key")
+    got=$(field "$key")
     if ((check)) && [[ $got != "$want" ]]; then
       echo "    FAIL: $key is $got, expected $want"
       failures=$((failures + 1))
@@ -134,17 +142,20 @@ if ((check)); then
   # A tampered cookie gets a fresh, empty session (and the reason, for logs).
   body=$(curl -s -H 'Cookie: sessionid=eyJ2aXNpdHMiOjk5fQ:1r31eq:forgedforgedforgedforgedforgedforgedforged' \
     "http://127.0.0.1:$port_a/")
-  [[ $(field "$body" visits) == 1 && $(field "$body" rejected_cookie) == bad_signature ]] ||
+  fields "$body"
+  [[ $(field visits) == 1 && $(field rejected_cookie) == bad_signature ]] ||
     { echo "FAIL: tampered cookie: $body"; failures=$((failures + 1)); }
   # A genuine but expired cookie (signed three weeks ago) too.
   old=$(echo '{"visits":99}' | "$crumb_cli" sign --profile django --now $(( $(date +%s) - 1814400 )))
   body=$(curl -s -H "Cookie: sessionid=$old" "http://127.0.0.1:$port_b/")
-  [[ $(field "$body" visits) == 1 && $(field "$body" rejected_cookie) == expired ]] ||
+  fields "$body"
+  [[ $(field visits) == 1 && $(field rejected_cookie) == expired ]] ||
     { echo "FAIL: expired cookie: $body"; failures=$((failures + 1)); }
   # And the same token, fresh, is accepted by both: one secret, any server.
   fresh=$(echo '{"visits":99}' | "$crumb_cli" sign --profile django)
   body=$(curl -s -H "Cookie: sessionid=$fresh" "http://127.0.0.1:$port_b/")
-  [[ $(field "$body" visits) == 100 ]] || { echo "FAIL: CLI-made cookie: $body"; failures=$((failures + 1)); }
+  fields "$body"
+  [[ $(field visits) == 100 ]] || { echo "FAIL: CLI-made cookie: $body"; failures=$((failures + 1)); }
   if ((failures)); then
     echo "$failures check(s) failed"
     exit 1

@@ -512,10 +512,17 @@ class basic_session {
 
   // The data leaves the entry it was read from: delete it. It must still be there: if
   // another request deleted it (a logout), this one must not bring its data back.
+  // An erase that failed may still have happened (a Redis reply lost to a timeout): a
+  // read that says the entry is gone settles it, rather than failing a save whose old
+  // entry no longer exists (the visitor would keep a cookie that reaches nothing).
   errc release_entry() {
     if (entry_id_.empty()) return errc::ok;
     const store_status gone = store_->erase(entry_id_);
-    if (!gone) return gone.code() == errc::not_found ? interrupted() : fail(gone);
+    if (!gone && gone.code() == errc::not_found) return interrupted();
+    if (!gone) {
+      std::string ignored;
+      if (store_->get(entry_id_, ignored).code() != errc::not_found) return fail(gone);
+    }
     entry_id_.clear();
     return errc::ok;
   }

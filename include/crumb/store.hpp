@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -307,22 +308,25 @@ inline bool parse_expiry_line(std::string_view text, std::int64_t& expires,
 
 /// A directory of files, one per session, shared by the processes of one machine.
 /// - Private: the directory is created 0700 when missing, and refused when another user
-///   owns it or others may write to it; entries are 0600.
+///   owns it or others may write to it; entries are 0600. The directory is opened once and
+///   every file is reached through that handle, so renaming or relinking its path later
+///   changes nothing.
 /// - Atomic: an entry is written to a temporary file, then renamed into place
 ///   (RENAME_NOREPLACE to create, RENAME_EXCHANGE to update only an entry still there).
-/// - Bounded: each process keeps a count of entries and bytes, taken from the directory at
-///   most once a second while the store is near a limit (and every 30 s otherwise) and
-///   kept up to date with its own writes; expired entries are dropped before a write is
-///   refused with errc::store_full. With several processes the directory can pass its
-///   limits by what the others wrote since the last count, a second's worth at most.
+/// - Bounded, across processes: the count of entries and bytes lives in the directory
+///   (`.usage`), read and written under a lock (flock) by every write. When a write would
+///   pass a limit, expired entries are dropped first (a recount of the directory, at
+///   most once a second) before it is refused with errc::store_full. Files changed behind
+///   the store's back are counted again by sweep().
 /// Each file starts with its expiry (Unix seconds), also set as the file's mtime so that
-/// sweep() finds expired entries without opening the others.
+/// a count finds expired entries without opening the others. Linux only.
 template <clock_policy Clock = system_clock>
 class basic_file_store {
  public:
   /// Opens `directory`, creating it (0700) if missing. Throws std::system_error when it
-  /// cannot be created, is not a directory, belongs to another user, or is writable by
-  /// group or others: anyone who can write there could plant or replace sessions.
+  /// cannot be created or opened, is not a directory, belongs to another user, or is
+  /// writable by group or others: anyone who can write there could plant or replace
+  /// sessions.
   explicit basic_file_store(std::filesystem::path directory, store_limits limits = {},
                             Clock clock = {})
       : dir_(std::move(directory)), limits_(limits), clock_(std::move(clock)) {
@@ -331,17 +335,29 @@ class basic_file_store {
     if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
       detail::raise<std::system_error>(errno, std::generic_category(),
                                        "crumb: file_store cannot create " + dir_.string());
-    struct stat st {};
-    if (::stat(dir_.c_str(), &st) != 0)
-      detail::raise<std::system_error>(errno, std::generic_category(),
+    fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) {
+      const int err = errno;
+      detail::raise<std::system_error>(err, std::generic_category(),
                                        "crumb: file_store cannot open " + dir_.string());
+    }
+    struct stat st {};
     const auto refuse = [&](const char* why) {
+      ::close(fd_);
       detail::raise<std::system_error>(std::make_error_code(std::errc::permission_denied),
                                        "crumb: file_store refuses " + dir_.string() + ": " + why);
     };
-    if (!S_ISDIR(st.st_mode)) refuse("not a directory");
+    if (::fstat(fd_, &st) != 0) refuse("cannot stat it");
     if (st.st_uid != ::geteuid()) refuse("owned by another user");
     if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) refuse("writable by group or others");
+    usage_fd_ = ::openat(fd_, ".usage", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (usage_fd_ < 0) refuse("cannot open its .usage file");
+  }
+  basic_file_store(const basic_file_store&) = delete;
+  basic_file_store& operator=(const basic_file_store&) = delete;
+  ~basic_file_store() {
+    ::close(usage_fd_);
+    ::close(fd_);
   }
 
   /// A new entry. errc::malformed (bad id), too_large, store_full, or store_unavailable
@@ -350,37 +366,35 @@ class basic_file_store {
     if (auto s = detail::check_entry(id, data, limits_); !s) return s;
     const std::int64_t expires = detail::expiry_of(clock_.now(), ttl);
     const std::string header = std::to_string(expires) + "\n";
-    const std::size_t size = id.size() + header.size() + data.size();  // as sweep() counts
+    const std::size_t size = id.size() + header.size() + data.size();  // as a count sees it
     if (auto s = reserve(1, size); !s) return s;
-    const std::string target = path_of(id);
+    const std::string target = name_of(id);
     auto tmp = write_temporary(expires, header, data);
     if (!tmp) return release(1, size, std::move(tmp.status));
-    if (::renameat2(AT_FDCWD, tmp.path.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0)
-      return {};
+    if (::renameat2(fd_, tmp.name.c_str(), fd_, target.c_str(), RENAME_NOREPLACE) == 0) return {};
     int err = errno;
     if (err == EINVAL || err == ENOSYS) {  // no RENAME_NOREPLACE here: link() refuses too
-      err = ::link(tmp.path.c_str(), target.c_str()) == 0 ? 0 : errno;
-      ::unlink(tmp.path.c_str());
+      err = ::linkat(fd_, tmp.name.c_str(), fd_, target.c_str(), 0) == 0 ? 0 : errno;
+      ::unlinkat(fd_, tmp.name.c_str(), 0);
       if (err == 0) return {};
     } else {
-      ::unlink(tmp.path.c_str());
+      ::unlinkat(fd_, tmp.name.c_str(), 0);
     }
     return release(1, size,
                    err == EEXIST ? store_status(errc::store_unavailable, "id already in use")
-                                 : detail::os_failure("rename to", target, err));
+                                 : failure("rename to", target, err));
   }
 
-  /// Replaces an entry that is still there: errc::not_found when it is gone. Otherwise as
-  /// create(). Atomic where the file system has RENAME_EXCHANGE (ext4, xfs, btrfs, tmpfs);
-  /// elsewhere a check then a rename, with a window between the two.
+  /// Replaces an entry that is still there and not expired: errc::not_found otherwise.
+  /// Otherwise as create(). Atomic where the file system has RENAME_EXCHANGE (ext4, xfs,
+  /// btrfs, tmpfs); elsewhere a check then a rename, with a window between the two.
   store_status update(std::string_view id, std::string_view data, std::chrono::seconds ttl) {
     if (auto s = detail::check_entry(id, data, limits_); !s) return s;
-    const std::string target = path_of(id);
-    struct stat before {};
-    if (::stat(target.c_str(), &before) != 0)
-      return errno == ENOENT ? store_status(errc::not_found)
-                             : detail::os_failure("stat", target, errno);
-    const auto old_size = static_cast<std::size_t>(before.st_size);
+    const std::string target = name_of(id);
+    std::int64_t old_expiry = 0;
+    std::size_t old_size = 0;
+    if (auto s = read_header(target, old_expiry, old_size); !s) return s;
+    if (old_expiry <= to_unix_seconds(clock_.now())) return errc::not_found;  // expired
     const std::int64_t expires = detail::expiry_of(clock_.now(), ttl);
     const std::string header = std::to_string(expires) + "\n";
     const std::size_t new_size = header.size() + data.size();
@@ -388,24 +402,24 @@ class basic_file_store {
     if (auto s = reserve(0, grows); !s) return s;
     auto tmp = write_temporary(expires, header, data);
     if (!tmp) return release(0, grows, std::move(tmp.status));
-    if (::renameat2(AT_FDCWD, tmp.path.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
-      ::unlink(tmp.path.c_str());  // now the old entry
+    if (::renameat2(fd_, tmp.name.c_str(), fd_, target.c_str(), RENAME_EXCHANGE) == 0) {
+      ::unlinkat(fd_, tmp.name.c_str(), 0);  // now the old entry
       settle(old_size + grows, new_size);
       return {};
     }
     int err = errno;
-    if ((err == EINVAL || err == ENOSYS) && ::access(target.c_str(), F_OK) == 0)
-      err = ::rename(tmp.path.c_str(), target.c_str()) == 0 ? 0 : errno;
+    if ((err == EINVAL || err == ENOSYS) && ::faccessat(fd_, target.c_str(), F_OK, 0) == 0)
+      err = ::renameat(fd_, tmp.name.c_str(), fd_, target.c_str()) == 0 ? 0 : errno;
     else if (err == EINVAL || err == ENOSYS)
       err = ENOENT;
     if (err == 0) {
       settle(old_size + grows, new_size);
       return {};
     }
-    ::unlink(tmp.path.c_str());
+    ::unlinkat(fd_, tmp.name.c_str(), 0);
     return release(0, grows,
                    err == ENOENT ? store_status(errc::not_found)
-                                 : detail::os_failure("rename to", target, err));
+                                 : failure("rename to", target, err));
   }
 
   /// The data under `id` into `out`. errc::not_found when absent or expired,
@@ -413,22 +427,21 @@ class basic_file_store {
   /// cause when the file is there but cannot be read (permissions, I/O).
   store_status get(std::string_view id, std::string& out) {
     if (!valid_store_id(id)) return errc::malformed;
-    const std::string path = path_of(id);
-    const detail::fd_closer file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+    const std::string name = name_of(id);
+    const detail::fd_closer file{::openat(fd_, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
     if (file.fd < 0)
-      return errno == ENOENT ? store_status(errc::not_found)
-                             : detail::os_failure("open", path, errno);
+      return errno == ENOENT ? store_status(errc::not_found) : failure("open", name, errno);
     struct stat st {};
-    if (::fstat(file.fd, &st) != 0) return detail::os_failure("stat", path, errno);
-    if (!S_ISREG(st.st_mode)) return {errc::store_unavailable, path + ": not a regular file"};
+    if (::fstat(file.fd, &st) != 0) return failure("stat", name, errno);
+    if (!S_ISREG(st.st_mode)) return {errc::store_unavailable, where(name) + ": not a regular file"};
     if (static_cast<std::size_t>(st.st_size) > limits_.max_entry_bytes + 32)
-      return {errc::malformed, path + ": larger than any entry"};
+      return {errc::malformed, where(name) + ": larger than any entry"};
     std::string text(static_cast<std::size_t>(st.st_size), '\0');
     std::size_t got = 0;
     while (got < text.size()) {
       const ssize_t n = ::read(file.fd, text.data() + got, text.size() - got);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return detail::os_failure("read", path, errno);
+      if (n < 0) return failure("read", name, errno);
       if (n == 0) break;
       got += static_cast<std::size_t>(n);
     }
@@ -436,7 +449,7 @@ class basic_file_store {
     std::int64_t expires = 0;
     std::size_t header = 0;
     if (!detail::parse_expiry_line(text, expires, header))
-      return {errc::malformed, path + ": no expiry line"};
+      return {errc::malformed, where(name) + ": no expiry line"};
     if (expires <= to_unix_seconds(clock_.now())) return errc::not_found;
     out.assign(text, header);
     return {};
@@ -445,12 +458,11 @@ class basic_file_store {
   /// Removes `id`: errc::not_found when it was not there.
   store_status erase(std::string_view id) {
     if (!valid_store_id(id)) return errc::malformed;
-    const std::string path = path_of(id);
+    const std::string name = name_of(id);
     struct stat st {};
-    const bool sized = ::stat(path.c_str(), &st) == 0;
-    if (::unlink(path.c_str()) != 0)
-      return errno == ENOENT ? store_status(errc::not_found)
-                             : detail::os_failure("unlink", path, errno);
+    const bool sized = ::fstatat(fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (::unlinkat(fd_, name.c_str(), 0) != 0)
+      return errno == ENOENT ? store_status(errc::not_found) : failure("unlink", name, errno);
     settle(sized ? id.size() + static_cast<std::size_t>(st.st_size) : 0, 0, 1);
     return {};
   }
@@ -458,77 +470,143 @@ class basic_file_store {
   /// Removes expired entries (and temporary files a crash left, once an hour old), and
   /// recounts the directory; returns how many files it removed. Run it on a schedule.
   std::size_t sweep() {
-    const std::lock_guard lock(usage_mutex_);
-    return rescan_locked();
+    const usage_lock lock(*this);
+    usage counted;
+    return rescan_locked(counted);
   }
 
-  /// Entries and bytes as this process last counted them.
-  std::size_t size() const {
-    const std::lock_guard lock(usage_mutex_);
-    return entries_;
-  }
-  std::size_t bytes() const {
-    const std::lock_guard lock(usage_mutex_);
-    return bytes_;
-  }
+  /// Entries and bytes, as the shared count has them.
+  std::size_t size() const { return current_usage().entries; }
+  std::size_t bytes() const { return current_usage().bytes; }
   const std::filesystem::path& directory() const noexcept { return dir_; }
   const store_limits& limits() const noexcept { return limits_; }
   Clock& clock() noexcept { return clock_; }
 
  private:
   struct temporary {
-    std::string path;
+    std::string name;
     store_status status;
     explicit operator bool() const noexcept { return status.ok(); }
   };
 
-  std::string path_of(std::string_view id) const {
-    return (dir_ / (std::string(id) + ".session")).string();
+  static std::string name_of(std::string_view id) { return std::string(id) + ".session"; }
+  std::string where(const std::string& name) const { return (dir_ / name).string(); }
+  store_status failure(std::string_view what, const std::string& name, int err) const {
+    return detail::os_failure(what, where(name), err);
+  }
+
+  // The expiry and size of an entry file: not_found when it is not there.
+  store_status read_header(const std::string& name, std::int64_t& expires,
+                           std::size_t& size) const {
+    const detail::fd_closer file{::openat(fd_, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+    if (file.fd < 0)
+      return errno == ENOENT ? store_status(errc::not_found) : failure("open", name, errno);
+    struct stat st {};
+    if (::fstat(file.fd, &st) != 0) return failure("stat", name, errno);
+    char buf[32];
+    const ssize_t n = ::read(file.fd, buf, sizeof buf);
+    if (n < 0) return failure("read", name, errno);
+    std::size_t header = 0;
+    if (!detail::parse_expiry_line(std::string_view(buf, static_cast<std::size_t>(n)), expires,
+                                   header))
+      return {errc::malformed, where(name) + ": no expiry line"};
+    size = static_cast<std::size_t>(st.st_size);
+    return {};
   }
 
   // A new 0600 file holding the expiry line and `data`, its mtime set to the expiry.
   temporary write_temporary(std::int64_t expires, std::string_view header, std::string_view data) {
-    temporary tmp{(dir_ / (".tmp-" + new_store_id())).string(), {}};
-    const detail::fd_closer file{
-        ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)};
+    temporary tmp{".tmp-" + new_store_id(), {}};
+    const detail::fd_closer file{::openat(
+        fd_, tmp.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)};
     if (file.fd < 0) {
-      tmp.status = detail::os_failure("create", tmp.path, errno);
+      tmp.status = failure("create", tmp.name, errno);
       return tmp;
     }
-    for (std::string_view part : {std::string_view(header), data}) {
+    for (std::string_view part : {header, data}) {
       while (!part.empty()) {
         const ssize_t n = ::write(file.fd, part.data(), part.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-          tmp.status = detail::os_failure("write", tmp.path, errno);
-          ::unlink(tmp.path.c_str());
+          tmp.status = failure("write", tmp.name, errno);
+          ::unlinkat(fd_, tmp.name.c_str(), 0);
           return tmp;
         }
         part.remove_prefix(static_cast<std::size_t>(n));
       }
     }
     const timespec times[2] = {{expires, 0}, {expires, 0}};
-    ::futimens(file.fd, times);  // a hint for sweep(); the first line is what counts
+    ::futimens(file.fd, times);  // a hint for counting; the first line is what counts
     return tmp;
+  }
+
+  // The count shared by every process: "entries bytes counted_at\n" in .usage.
+  struct usage {
+    std::size_t entries = 0;
+    std::size_t bytes = 0;
+    std::int64_t counted_at = 0;  // clock_'s Unix time of the last recount
+  };
+
+  // This process's threads (a mutex), then the other processes (flock on .usage).
+  class usage_lock {
+   public:
+    explicit usage_lock(const basic_file_store& s) : store_(s), threads_(s.usage_mutex_) {
+      while (::flock(store_.usage_fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
+    ~usage_lock() { ::flock(store_.usage_fd_, LOCK_UN); }
+    usage_lock(const usage_lock&) = delete;
+    usage_lock& operator=(const usage_lock&) = delete;
+
+   private:
+    const basic_file_store& store_;
+    std::lock_guard<std::mutex> threads_;
+  };
+
+  bool read_usage(usage& u) const {
+    char buf[80];
+    const ssize_t n = ::pread(usage_fd_, buf, sizeof buf - 1, 0);
+    if (n <= 0) return false;
+    buf[n] = '\0';
+    unsigned long long entries = 0, bytes = 0;
+    long long at = 0;
+    if (std::sscanf(buf, "%llu %llu %lld", &entries, &bytes, &at) != 3) return false;
+    u = {static_cast<std::size_t>(entries), static_cast<std::size_t>(bytes), at};
+    return true;
+  }
+
+  void write_usage(const usage& u) const {
+    char buf[80];
+    const int n = std::snprintf(buf, sizeof buf, "%llu %llu %lld\n",
+                                static_cast<unsigned long long>(u.entries),
+                                static_cast<unsigned long long>(u.bytes),
+                                static_cast<long long>(u.counted_at));
+    if (::pwrite(usage_fd_, buf, static_cast<std::size_t>(n), 0) == n)
+      (void)::ftruncate(usage_fd_, n);
+  }
+
+  usage current_usage() const {
+    const usage_lock lock(*this);
+    usage u;
+    if (!read_usage(u)) rescan_locked(u);
+    return u;
   }
 
   // Counts `entries` and `bytes` as used, if the limits allow: errc::store_full otherwise.
   store_status reserve(std::size_t entries, std::size_t bytes) {
-    const std::lock_guard lock(usage_mutex_);
-    const auto now = std::chrono::steady_clock::now();
+    const usage_lock lock(*this);
+    usage u;
+    if (!read_usage(u)) rescan_locked(u);
     const auto fits = [&] {
-      return entries_ + entries <= limits_.max_entries && bytes_ + bytes <= limits_.max_bytes;
+      return u.entries + entries <= limits_.max_entries && u.bytes + bytes <= limits_.max_bytes;
     };
-    const bool near = entries_ + entries > limits_.max_entries / 2 ||
-                      bytes_ + bytes > limits_.max_bytes / 2;
-    // At most one count a second (a flood must not turn every write into a scan); a
-    // count is never older than 30 s.
-    const bool a_second_on = now - counted_ >= std::chrono::seconds(1) ||
-                             to_unix_seconds(clock_.now()) != counted_unix_;
-    if (now - counted_ >= std::chrono::seconds(30) || (near && a_second_on)) rescan_locked();
-    if (!fits()) return detail::full(entries_, bytes_, limits_);
-    entries_ += entries;
-    bytes_ += bytes;
+    // Over a limit: expired entries go first. A recount at most once a second, so that a
+    // flood does not turn every refused write into a scan of the directory.
+    if (!fits() && u.counted_at != to_unix_seconds(clock_.now())) rescan_locked(u);
+    if (!fits()) return detail::full(u.entries, u.bytes, limits_);
+    u.entries += entries;
+    u.bytes += bytes;
+    write_usage(u);
     return {};
   }
 
@@ -539,31 +617,39 @@ class basic_file_store {
 
   // Replaces `counted` bytes by `actual`, and forgets `gone` entries.
   void settle(std::size_t counted, std::size_t actual, std::size_t gone = 0) {
-    const std::lock_guard lock(usage_mutex_);
-    bytes_ = bytes_ >= counted ? bytes_ - counted : 0;
-    bytes_ += actual;
-    entries_ = entries_ >= gone ? entries_ - gone : 0;
+    const usage_lock lock(*this);
+    usage u;
+    if (!read_usage(u)) {
+      rescan_locked(u);  // counts the directory as it is now: nothing to adjust
+      return;
+    }
+    u.bytes = (u.bytes >= counted ? u.bytes - counted : 0) + actual;
+    u.entries = u.entries >= gone ? u.entries - gone : 0;
+    write_usage(u);
   }
 
-  std::size_t rescan_locked() {
+  // Counts the directory into `counted` and .usage, removing expired entries on the way.
+  std::size_t rescan_locked(usage& counted) const {
     std::size_t removed = 0, entries = 0, bytes = 0;
     const std::int64_t now = to_unix_seconds(clock_.now());
     const auto an_hour_ago = std::chrono::system_clock::now() - std::chrono::hours(1);
-    DIR* dir = ::opendir(dir_.c_str());
-    if (dir == nullptr) return 0;
-    const int dir_fd = ::dirfd(dir);
+    const int listing = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* dir = listing < 0 ? nullptr : ::fdopendir(listing);
+    if (dir == nullptr) {
+      if (listing >= 0) ::close(listing);
+      return 0;
+    }
     while (const dirent* e = ::readdir(dir)) {
       const std::string_view name = e->d_name;
       struct stat st {};
-      if (::fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+      if (::fstatat(fd_, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
         continue;
       if (name.starts_with(".tmp-")) {
         if (std::chrono::system_clock::from_time_t(st.st_ctime) < an_hour_ago &&
-            ::unlinkat(dir_fd, e->d_name, 0) == 0)
+            ::unlinkat(fd_, e->d_name, 0) == 0)
           ++removed;
       } else if (name.ends_with(".session")) {
-        if (st.st_mtime <= now && expired_on_disk(dir_fd, e->d_name, now) &&
-            ::unlinkat(dir_fd, e->d_name, 0) == 0) {
+        if (st.st_mtime <= now && remove_if_expired(e->d_name, now)) {
           ++removed;
           continue;
         }
@@ -572,36 +658,36 @@ class basic_file_store {
       }
     }
     ::closedir(dir);
-    entries_ = entries;
-    bytes_ = bytes;
-    counted_ = std::chrono::steady_clock::now();
-    counted_unix_ = now;
+    counted = {entries, bytes, now};
+    write_usage(counted);
     return removed;
   }
 
-  // The mtime says expired: the first line has the last word.
-  static bool expired_on_disk(int dir_fd, const char* name, std::int64_t now) {
-    const detail::fd_closer file{::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
-    if (file.fd < 0) return false;
-    char buf[32];
-    const ssize_t n = ::read(file.fd, buf, sizeof buf);
+  // The mtime says expired; the first line has the last word. The file is first moved
+  // aside, then checked: an update that slipped in between is put back, never deleted.
+  bool remove_if_expired(const char* name, std::int64_t now) const {
     std::int64_t expires = 0;
-    std::size_t header = 0;
-    if (n <= 0) return false;
-    if (!detail::parse_expiry_line(std::string_view(buf, static_cast<std::size_t>(n)), expires,
-                                   header))
-      return true;  // damaged: nothing can read it
-    return expires <= now;
+    std::size_t size = 0;
+    const store_status head = read_header(name, expires, size);
+    if (head.code() != errc::malformed && (!head || expires > now)) return false;
+    const std::string aside = ".tmp-" + new_store_id();
+    if (::renameat(fd_, name, fd_, aside.c_str()) != 0) return false;
+    const store_status again = read_header(aside, expires, size);
+    if (again.code() != errc::malformed && (!again || expires > now)) {
+      // Put back unless a new entry took the name meanwhile (then the aside one is older).
+      if (::renameat2(fd_, aside.c_str(), fd_, name, RENAME_NOREPLACE) != 0)
+        ::unlinkat(fd_, aside.c_str(), 0);
+      return false;
+    }
+    return ::unlinkat(fd_, aside.c_str(), 0) == 0;
   }
 
   std::filesystem::path dir_;
+  int fd_ = -1;  // the directory, opened once
   store_limits limits_;
   Clock clock_;
+  int usage_fd_ = -1;  // .usage: the count shared by every process
   mutable std::mutex usage_mutex_;
-  std::size_t entries_ = 0;
-  std::size_t bytes_ = 0;
-  std::chrono::steady_clock::time_point counted_{};  // never: the first write counts
-  std::int64_t counted_unix_ = 0;                    // clock_'s time at that count
 };
 
 using file_store = basic_file_store<>;

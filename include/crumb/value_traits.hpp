@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <ratio>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -245,22 +246,39 @@ struct map_traits {
   }
 };
 
-// Seconds as an integer when exact, else as a float: what Python code would write.
+// Seconds as an integer when exact, else as a float: what Python code would write. Only
+// durations within int64 seconds are converted (hours(3e15) would overflow on the way).
 template <class Rep, class Period>
 value seconds_to_value(std::chrono::duration<Rep, Period> d) {
-  const auto whole = std::chrono::duration_cast<std::chrono::seconds>(d);
-  if (whole == d) return value(static_cast<std::int64_t>(whole.count()));
-  return value(std::chrono::duration<double>(d).count());
+  const double seconds = std::chrono::duration<double>(d).count();
+  if (seconds > -9.2e18 && seconds < 9.2e18) {
+    const auto whole = std::chrono::duration_cast<std::chrono::seconds>(d);
+    if (whole == d) return value(static_cast<std::int64_t>(whole.count()));
+  }
+  return value(seconds);
 }
 
 template <class Duration>
 errc seconds_from_value(const value& v, Duration& out) noexcept {
   if (const std::int64_t* i = v.if_int()) {
+    using period = typename Duration::period;
+    using rep = typename Duration::rep;
     const std::chrono::seconds s(*i);
-    if (s > std::chrono::duration_cast<std::chrono::seconds>(Duration::max()) ||
-        s < std::chrono::duration_cast<std::chrono::seconds>(Duration::min()))
-      return errc::number_out_of_range;
-    out = std::chrono::duration_cast<Duration>(s);
+    if constexpr (std::ratio_less_equal_v<period, std::ratio<1>> || !std::is_integral_v<rep>) {
+      // Finer than a second: the bounds in seconds come from a division, which is exact.
+      if (s > std::chrono::duration_cast<std::chrono::seconds>(Duration::max()) ||
+          s < std::chrono::duration_cast<std::chrono::seconds>(Duration::min()))
+        return errc::number_out_of_range;
+      out = std::chrono::duration_cast<Duration>(s);
+    } else {
+      // Coarser (minutes, hours): seconds to Duration divides; the result may still not
+      // fit a narrow rep.
+      const auto wide = std::chrono::duration_cast<std::chrono::duration<std::int64_t, period>>(s);
+      if (wide.count() > static_cast<std::int64_t>(std::numeric_limits<rep>::max()) ||
+          wide.count() < static_cast<std::int64_t>(std::numeric_limits<rep>::min()))
+        return errc::number_out_of_range;
+      out = Duration(static_cast<rep>(wide.count()));
+    }
     return errc::ok;
   }
   if (const double* d = v.if_double()) {

@@ -4,6 +4,9 @@
 // server. A small pool of connections; after a failure, calls fail at once for a back-off
 // period, then one call probes. TCP or a unix socket, AUTH with a password or an ACL user.
 // (Debian 12's hiredis 0.14 has no TLS: reach a remote Redis through a TLS tunnel.)
+// Run Redis with `maxmemory-policy noeviction` (its default): an evicting policy could drop
+// live sessions or the keys the limits are counted in. Redis Cluster is not supported
+// (the scripts touch several keys).
 // Optional: needs hiredis (Debian: libhiredis-dev) and linking with -lhiredis.
 #pragma once
 
@@ -137,13 +140,14 @@ return 'OK'
   static constexpr std::string_view update_script = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'GONE' end
 local size = #ARGV[1] + #ARGV[2]
-local grows = size - tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+local function growth() return size - tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0') end
 local n, bytes = used()
-if grows > 0 and bytes + grows > tonumber(ARGV[5]) then
+if growth() > 0 and bytes + growth() > tonumber(ARGV[5]) then
   purge(1000)
   n, bytes = used()
-  if bytes + grows > tonumber(ARGV[5]) then return 'FULL ' .. n .. ' entries, ' .. bytes .. ' bytes' end
+  if growth() > 0 and bytes + growth() > tonumber(ARGV[5]) then return 'FULL ' .. n .. ' entries, ' .. bytes .. ' bytes' end
 end
+local grows = growth()
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3], 'XX')
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], size)
@@ -209,7 +213,18 @@ end
     if (auto s = acquire(slot); !s) return s;
     context& conn = pool_[slot];
     store_status status;
-    if (!conn) status = connect(conn);
+    std::string lost;  // why the connection was dropped, if it was
+    // The slot goes back to the pool on every way out, an exception's included.
+    struct returner {
+      redis_store& store;
+      std::size_t slot;
+      const std::string& lost;
+      ~returner() { store.release(slot, lost); }
+    } const give_back{*this, slot, lost};
+    if (!conn) {
+      status = connect(conn);
+      if (!conn) lost = status.cause();
+    }
     if (status) {
       std::vector<const char*> argv;
       std::vector<std::size_t> lengths;
@@ -220,7 +235,8 @@ end
       const reply r(static_cast<redisReply*>(redisCommandArgv(
           conn.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
       if (!r) {
-        status = {errc::store_unavailable, describe(conn.get())};
+        lost = describe(conn.get());
+        status = {errc::store_unavailable, lost};
         conn.reset();
       } else if (r->type == REDIS_REPLY_ERROR) {
         const std::string text(r->str, r->len);
@@ -229,7 +245,6 @@ end
         status = read(*r);
       }
     }
-    release(slot, conn ? std::string() : status.cause());
     return status;
   }
 
@@ -309,6 +324,9 @@ end
         down_ = true;
         retry_at_ = std::chrono::steady_clock::now() + opts_.backoff;
         last_failure_ = std::move(failure);
+        // The idle connections met the same fate (a restarted Redis dropped them all):
+        // drop them now rather than find out one call and one back-off at a time.
+        for (const std::size_t idle : free_) pool_[idle].reset();
       } else {
         down_ = false;
       }

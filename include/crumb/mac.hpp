@@ -18,6 +18,9 @@
 #include "crumb/detail/sodium.hpp"
 
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+#  if defined(__has_include) && !__has_include(<openssl/evp.h>)
+#    error "CRUMB_WITH_OPENSSL=1 needs OpenSSL 3's headers (Debian: libssl-dev) and -lcrypto; or leave it undefined for libsodium's HMAC"
+#  endif
 #  include <openssl/core_names.h>
 #  include <openssl/evp.h>
 #endif

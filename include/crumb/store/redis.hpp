@@ -10,6 +10,9 @@
 // Optional: needs hiredis (Debian: libhiredis-dev) and linking with -lhiredis.
 #pragma once
 
+#if defined(__has_include) && !__has_include(<hiredis/hiredis.h>)
+#  error "crumb/store/redis.hpp needs hiredis (Debian: libhiredis-dev): link crumb::redis (CMake), crumb-redis (meson, pkg-config) or -lhiredis"
+#endif
 #include <hiredis/hiredis.h>
 
 #include <algorithm>

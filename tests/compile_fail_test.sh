@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# A type with no crumb::value_traits is a compile-time error with crumb's own message.
-# usage: compile_fail_test.sh CXX INCLUDE_DIR SOURCE
+# What must not compile, refused by the compiler (each beside a control that compiles):
+#   - a type with no crumb::value_traits, with crumb's own message;
+#   - a session manager over a temporary store, or a session of a temporary manager.
+# usage: compile_fail_test.sh CXX INCLUDE_DIR COMPILE_FAIL_DIR
 set -uo pipefail
 cxx=$1
 include=$2
-source=$3
-if ! "$cxx" -std=c++20 -fsyntax-only -I"$include" -DCRUMB_CONTROL "$source"; then
-  echo "FAIL: the control (with traits) does not compile"
-  exit 1
-fi
-log=$("$cxx" -std=c++20 -fsyntax-only -I"$include" "$source" 2>&1)
-if [[ $? -eq 0 ]]; then
-  echo "FAIL: a type without value_traits compiled"
-  exit 1
-fi
-if ! grep -q "no crumb::value_traits<T>::to_value for this type" <<<"$log"; then
-  echo "FAIL: the error does not carry crumb's message:"
-  echo "$log" | head -20
-  exit 1
-fi
+dir=$3
+syntax() { "$cxx" -std=c++20 -fsyntax-only -I"$include" "$@" 2>&1; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+for source in unserializable.cpp dangling.cpp; do
+  syntax -DCRUMB_CONTROL "$dir/$source" >/dev/null || fail "the control of $source does not compile"
+done
+log=$(syntax "$dir/unserializable.cpp") && fail "a type without value_traits compiled"
+grep -q "no crumb::value_traits<T>::to_value for this type" <<<"$log" ||
+  { echo "$log" | head -20; fail "the error does not carry crumb's message"; }
 echo "unserializable type refused at compile time, with crumb's message"
+for case in -DCRUMB_TEMPORARY_STORE -DCRUMB_TEMPORARY_MANAGER; do
+  log=$(syntax "$case" "$dir/dangling.cpp") && fail "$case compiled"
+  grep -qE "use of deleted function|call to deleted" <<<"$log" || { echo "$log" | head; fail "$case: not refused as deleted"; }
+done
+echo "a temporary store or manager refused at compile time"

@@ -20,11 +20,11 @@
 // Replies: 400 for bad input, 409 when a concurrent request (a logout) deleted the session
 // mid-request, 413 when the session would pass every size limit, 503 (Retry-After) when
 // the store cannot answer or is full: the visitor's cookie is then left untouched.
+#include <crumb/adapter/httplib.hpp>
 #include <crumb/crumb.hpp>
 #if CRUMB_EXAMPLE_REDIS
 #  include <crumb/store/redis.hpp>
 #endif
-#include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -150,23 +150,15 @@ class sweeper {
   std::thread thread_;
 };
 
-int http_status(crumb::errc e) {
-  switch (e) {
-    case crumb::errc::store_unavailable:
-    case crumb::errc::store_full: return 503;
-    case crumb::errc::session_interrupted: return 409;
-    case crumb::errc::cookie_too_large:
-    case crumb::errc::too_large: return 413;
-    default: return 500;
-  }
-}
-
 template <class Store>
-using session = crumb::basic_session<crumb::django_codec, Store>;
-
-// The response body: what the page would show, plus where the session lives.
+using manager = crumb::django_sessions<Store>;
 template <class Store>
-std::string describe(const config& cfg, session<Store>& s, const std::vector<std::string>& cookies,
+using session = typename manager<Store>::session;
+
+// The response body: what the page would show, plus where the session lives now that it
+// has been saved.
+template <class Store>
+std::string describe(const config& cfg, session<Store>& s, const httplib::Response& res,
                      std::string_view note) {
   crumb::object body{{"server", cfg.name}, {"note", std::string(note)}};
   body["visits"] = s.template get<int>("visits", 0);
@@ -177,7 +169,8 @@ std::string describe(const config& cfg, session<Store>& s, const std::vector<std
       s.template get<std::vector<std::string>>("history", {}).size());
   body["lives_in"] = s.in_store() ? "store" : "cookie";
   std::size_t cookie_bytes = 0;
-  for (const auto& c : cookies) cookie_bytes += c.substr(0, c.find(';')).size();
+  const auto [first, last] = res.headers.equal_range("Set-Cookie");
+  for (auto it = first; it != last; ++it) cookie_bytes += it->second.find(';');
   body["set_cookie_bytes"] = static_cast<std::int64_t>(cookie_bytes);
   if (s.load_error())
     body["rejected_cookie"] = crumb::name(static_cast<crumb::errc>(s.load_error().value()));
@@ -186,7 +179,12 @@ std::string describe(const config& cfg, session<Store>& s, const std::vector<std
 
 template <class Store>
 int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
-  const crumb::session_settings settings;  // sessionid, HttpOnly, SameSite=Lax, spill
+  const manager<Store> sessions(keys, store);  // sessionid, HttpOnly, SameSite=Lax, spill
+  crumb::httplib_sessions web(sessions);
+  web.on_failure([&cfg](const crumb::commit_outcome& failed) {
+    std::cerr << cfg.name << ": session not saved: " << failed.error.message() << " ("
+              << failed.cause << ")\n";
+  });
   const sweeper sweeps([&store] { store.sweep(); });
 
   httplib::Server server;
@@ -206,36 +204,20 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
     res.set_content("internal error\n", "text/plain");
   });
 
+  // The adapter opens and commits; the page is written after the commit, so that it can
+  // tell where the session now lives.
   const auto with_session = [&](auto action) {
     return [&, action](const httplib::Request& req, httplib::Response& res) {
-      // One codec per worker thread: a codec holds reusable buffers and is not thread-safe.
-      thread_local crumb::django_codec codec(keys);
-      std::string cookie_header;
-      for (std::size_t i = 0; i < req.get_header_value_count("Cookie"); ++i)
-        cookie_header += (i ? "; " : "") + req.get_header_value("Cookie", i);
-      session<Store> s(codec, &store, settings);
-      s.load(cookie_header);
       res.set_header("X-Crumb-Server", cfg.name);
-      const auto fail = [&](int status, const std::string& why) {
-        if (status == 503) res.set_header("Retry-After", "1");
-        res.status = status;
-        res.set_content(why + "\n", "text/plain");
-      };
-      if (s.poisoned()) {  // the store cannot answer: leave the visitor's cookie alone
-        std::cerr << cfg.name << ": session store unavailable: " << s.error_cause() << "\n";
-        return fail(503, "session store unavailable, try again");
-      }
+      session<Store> s = web.open(req);
       const outcome done = action(req, s);
-      if (done.status != 200) return fail(done.status, done.note);
-      const auto cookies = s.save();
-      if (!cookies) {
-        const auto e = static_cast<crumb::errc>(cookies.error().value());
-        std::cerr << cfg.name << ": session not saved: " << crumb::name(e) << " "
-                  << s.error_cause() << "\n";
-        return fail(http_status(e), "session not saved: " + std::string(crumb::name(e)));
+      if (done.status != 200) {
+        res.status = done.status;
+        res.set_content(done.note + "\n", "text/plain");
       }
-      for (const auto& c : *cookies) res.set_header("Set-Cookie", c);
-      res.set_content(describe(cfg, s, *cookies, done.note), "application/json");
+      web.commit(s, res);
+      if (res.status <= 0 || res.status == 200)
+        res.set_content(describe<Store>(cfg, s, res, done.note), "application/json");
     };
   };
 

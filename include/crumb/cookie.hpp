@@ -154,19 +154,14 @@ inline std::optional<std::string_view> find(std::string_view header, std::string
   return found;
 }
 
-/// Appends a `Set-Cookie:` header value (without the header name) to `out`.
-/// Errors: errc::invalid_cookie when the name is not a token, the value holds anything
-/// but cookie-octets, Path or Domain hold a control character or ';', SameSite=None or
-/// Partitioned come without Secure (browsers reject those); errc::cookie_too_large when
-/// name + value or an attribute value passes `limits`. `out` is unchanged on error.
-/// A `__Secure-` name needs Secure; a `__Host-` name needs Secure, no Domain and Path=/
-/// (errc::invalid_cookie otherwise: browsers would drop the cookie). A max_age over
-/// max_lifetime is written as max_lifetime.
-[[nodiscard]] inline errc render(std::string& out, std::string_view name, std::string_view value,
-                                 const attributes& attrs,
-                                 std::chrono::system_clock::time_point now =
-                                     std::chrono::system_clock::now(),
-                                 const size_limits& limits = {}) {
+/// Whether a cookie may be sent as given. Errors: errc::invalid_cookie when the name is
+/// not a token, the value holds anything but cookie-octets, Path or Domain hold a control
+/// character or ';', SameSite=None or Partitioned come without Secure (browsers reject
+/// those), a `__Secure-` name comes without Secure, or a `__Host-` name without Secure,
+/// with a Domain or with a Path other than "/" (browsers drop those);
+/// errc::cookie_too_large when name + value or an attribute value passes `limits`.
+[[nodiscard]] inline errc check(std::string_view name, std::string_view value,
+                                const attributes& attrs, const size_limits& limits = {}) {
   const auto safe_attribute = [](std::string_view v) {
     for (const char c : v)
       if (detail::is_ctl(static_cast<unsigned char>(c)) || c == ';') return false;
@@ -182,7 +177,13 @@ inline std::optional<std::string_view> find(std::string_view header, std::string
       attrs.path.size() > limits.max_attribute_value ||
       attrs.domain.size() > limits.max_attribute_value)
     return errc::cookie_too_large;
+  return errc::ok;
+}
 
+namespace detail {
+// The header value of a cookie that check() accepted.
+inline void append_set_cookie(std::string& out, std::string_view name, std::string_view value,
+                              const attributes& attrs, std::chrono::system_clock::time_point now) {
   out.append(name).append("=").append(value);
   if (attrs.max_age) {
     const auto age = std::clamp(*attrs.max_age, std::chrono::seconds(0), max_lifetime);
@@ -191,7 +192,7 @@ inline std::optional<std::string_view> find(std::string_view header, std::string
     // Whole seconds: no `now` a clock can give overflows when the age is added.
     const auto expires = std::chrono::sys_seconds(std::chrono::seconds(
         crumb::detail::saturating_add(to_unix_seconds(now), age.count())));
-    detail::append_http_date(out, age.count() == 0 ? std::chrono::sys_seconds{} : expires);
+    append_http_date(out, age.count() == 0 ? std::chrono::sys_seconds{} : expires);
   }
   if (!attrs.domain.empty()) out.append("; Domain=").append(attrs.domain);
   if (!attrs.path.empty()) out.append("; Path=").append(attrs.path);
@@ -204,8 +205,39 @@ inline std::optional<std::string_view> find(std::string_view header, std::string
     case same_site::unset: break;
   }
   if (attrs.partitioned) out.append("; Partitioned");
+}
+}  // namespace detail
+
+/// Appends a `Set-Cookie:` header value (without the header name) to `out`, after check()
+/// (its errors; `out` is unchanged on error). A max_age over max_lifetime is written as
+/// max_lifetime; Expires is `now` + max_age.
+[[nodiscard]] inline errc render(std::string& out, std::string_view name, std::string_view value,
+                                 const attributes& attrs,
+                                 std::chrono::system_clock::time_point now =
+                                     std::chrono::system_clock::now(),
+                                 const size_limits& limits = {}) {
+  if (const errc e = check(name, value, attrs, limits); e != errc::ok) return e;
+  detail::append_set_cookie(out, name, value, attrs, now);
   return errc::ok;
 }
+
+/// A cookie to set, as a structure: for frameworks that keep cookies as objects
+/// (name, value, attributes) rather than header lines. Made by a session's commit, which
+/// has already check()ed it; `now` is when its max_age counts from.
+struct set_cookie {
+  std::string name;
+  std::string value;
+  attributes attrs;
+  std::chrono::system_clock::time_point now;
+  /// The `Set-Cookie:` header value.
+  std::string render() const {
+    std::string out;
+    detail::append_set_cookie(out, name, value, attrs, now);
+    return out;
+  }
+  /// Whether this cookie deletes one (Max-Age=0).
+  bool deletes() const noexcept { return attrs.max_age && attrs.max_age->count() == 0; }
+};
 
 /// A `Set-Cookie:` value as a new string (see render(std::string&, ...)).
 inline result<std::string> render(std::string_view name, std::string_view value,

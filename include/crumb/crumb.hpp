@@ -10,6 +10,7 @@
 #include "crumb/error.hpp"
 #include "crumb/json.hpp"
 #include "crumb/mac.hpp"
+#include "crumb/manager.hpp"
 #include "crumb/profile/django.hpp"
 #include "crumb/purpose.hpp"
 #include "crumb/session.hpp"

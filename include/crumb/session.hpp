@@ -51,6 +51,14 @@ struct session_settings {
   std::size_t max_chunked_bytes = 8192;
 };
 
+/// The most cookies (name, name.1, ...) `settings` can split a session over: every chunk
+/// but the last is full, and all must fit in max_chunked_bytes (2 with the defaults).
+constexpr std::size_t max_chunks(const session_settings& settings) noexcept {
+  const std::size_t full = settings.limits.max_name_and_value + 3;  // "name=value; "
+  const std::size_t budget = settings.max_chunked_bytes;
+  return std::min<std::size_t>(budget < 2 ? 1 : 1 + (budget - 2) / full, 1000);
+}
+
 /// The key a reference cookie holds: {"_crumb_store": "<store id>"}. Reserved.
 inline constexpr std::string_view store_reference_key = "_crumb_store";
 /// A store entry is {"id": "<its own id>", "data": {...session...}}, signed for
@@ -186,11 +194,7 @@ class basic_session {
   }
   /// The most cookies (name, name.1, ...) these settings can split a session over: every
   /// chunk but the last is full, and all must fit in max_chunked_bytes.
-  std::size_t max_chunks() const noexcept {
-    const std::size_t full = settings_.limits.max_name_and_value + 3;  // "name=value; "
-    const std::size_t budget = settings_.max_chunked_bytes;
-    return std::min<std::size_t>(budget < 2 ? 1 : 1 + (budget - 2) / full, 1000);
-  }
+  std::size_t max_chunks() const noexcept { return crumb::max_chunks(settings_); }
 
   // --- expiry, as Django's SessionBase -------------------------------------------------
 
@@ -259,7 +263,18 @@ class basic_session {
   ///   (bad name/attributes), the codec's errors.
   /// A session is never dropped or truncated silently.
   result<std::vector<std::string>> save() {
-    std::vector<std::string> out;
+    auto cookies = commit();
+    if (!cookies) return cookies.error();
+    std::vector<std::string> lines;
+    lines.reserve(cookies->size());
+    for (const cookie::set_cookie& c : *cookies) lines.push_back(c.render());
+    return lines;
+  }
+
+  /// As save(), with the cookies as structures (name, value, attributes) for frameworks
+  /// that keep them so; each one's render() gives the header value save() would.
+  result<std::vector<cookie::set_cookie>> commit() {
+    std::vector<cookie::set_cookie> out;
     if (poisoned_) return load_error_;
     const bool had_cookie = cookie_.has_value() || !request_chunks_.empty();
     const bool refresh = settings_.save_every_request && had_cookie;
@@ -471,7 +486,7 @@ class basic_session {
   // The data to the store and a signed reference to the cookie. A stored session keeps
   // its id, updated only while its entry is still there; a new one, or one given a fresh
   // identity, gets a new id, and its old entry goes only after the new one is written.
-  errc spill(std::vector<std::string>& out, const cookie::attributes& attrs) {
+  errc spill(std::vector<cookie::set_cookie>& out, const cookie::attributes& attrs) {
     if (store_ == nullptr) {
       error_cause_ = "no store configured";
       return errc::store_unavailable;
@@ -481,7 +496,7 @@ class basic_session {
     std::string reference;
     const value ref = object{{std::string(store_reference_key), id}};
     if (const errc e = codec_.encode_into(ref, reference, purpose::cookie); e != errc::ok) return e;
-    std::vector<std::string> lines;
+    std::vector<cookie::set_cookie> lines;
     if (const errc e = append_cookie(lines, settings_.cookie_name, reference, attrs);
         e != errc::ok)
       return e;
@@ -537,7 +552,7 @@ class basic_session {
     return errc::ok;
   }
 
-  result<std::size_t> chunk(std::vector<std::string>& out, const std::string& token,
+  result<std::size_t> chunk(std::vector<cookie::set_cookie>& out, const std::string& token,
                             const cookie::attributes& attrs) {
     const std::string& name = settings_.cookie_name;
     const std::size_t limit = settings_.limits.max_name_and_value;
@@ -572,7 +587,7 @@ class basic_session {
 
   // Deletes name.k for each k >= from that the request carried, and only those: leftovers
   // of a longer earlier session would otherwise confuse the next reassembly.
-  errc expire_chunks_from(std::vector<std::string>& out, std::size_t from) {
+  errc expire_chunks_from(std::vector<cookie::set_cookie>& out, std::size_t from) {
     for (const std::size_t k : request_chunks_)
       if (k >= from)
         if (const errc e = append_deletion(out, settings_.cookie_name + "." + std::to_string(k));
@@ -590,18 +605,15 @@ class basic_session {
     return attrs;
   }
 
-  errc append_cookie(std::vector<std::string>& out, std::string_view name, std::string_view v,
-                     const cookie::attributes& attrs) {
-    std::string line;
-    if (const errc e = cookie::render(line, name, v, attrs, clock_.now(), settings_.limits);
-        e != errc::ok)
-      return e;
-    out.push_back(std::move(line));
+  errc append_cookie(std::vector<cookie::set_cookie>& out, std::string_view name,
+                     std::string_view v, const cookie::attributes& attrs) {
+    if (const errc e = cookie::check(name, v, attrs, settings_.limits); e != errc::ok) return e;
+    out.push_back({std::string(name), std::string(v), attrs, clock_.now()});
     return errc::ok;
   }
 
   // An empty value with Max-Age=0, on the same Path/Domain/flags (browsers match on them).
-  errc append_deletion(std::vector<std::string>& out, std::string_view name) {
+  errc append_deletion(std::vector<cookie::set_cookie>& out, std::string_view name) {
     cookie::attributes attrs = settings_.cookie;
     attrs.max_age = std::chrono::seconds(0);
     return append_cookie(out, name, "", attrs);

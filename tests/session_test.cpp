@@ -77,15 +77,7 @@ struct harness {
 
 // Fills a session with a string of n characters, so the token grows about 1:1 (random
 // text does not compress).
-std::string random_text(std::size_t n) {
-  std::string s;
-  std::uint32_t x = 12345;
-  while (s.size() < n) {
-    x = x * 1664525 + 1013904223;
-    s += "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[(x >> 16) % 62];
-  }
-  return s;
-}
+std::string random_text(std::size_t n) { return crumb_test::big_text(n); }
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(session_semantics)

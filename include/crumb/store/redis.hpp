@@ -229,14 +229,7 @@ end
       if (!conn) lost = status.cause();
     }
     if (status) {
-      std::vector<const char*> argv;
-      std::vector<std::size_t> lengths;
-      for (const auto& a : args) {
-        argv.push_back(a.data());
-        lengths.push_back(a.size());
-      }
-      const reply r(static_cast<redisReply*>(redisCommandArgv(
-          conn.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
+      const reply r = send(conn.get(), args);
       if (!r) {
         lost = describe(conn.get());
         status = {errc::store_unavailable, lost};
@@ -249,6 +242,18 @@ end
       }
     }
     return status;
+  }
+
+  // One command, binary-safe: each argument with its length.
+  static reply send(redisContext* conn, const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    return reply(static_cast<redisReply*>(
+        redisCommandArgv(conn, static_cast<int>(argv.size()), argv.data(), lengths.data())));
   }
 
   store_status connect(context& conn) const {
@@ -264,15 +269,8 @@ end
       conn.reset();
       return failed;
     }
-    const auto setup = [&](std::vector<std::string> args) -> store_status {
-      std::vector<const char*> argv;
-      std::vector<std::size_t> lengths;
-      for (const auto& a : args) {
-        argv.push_back(a.data());
-        lengths.push_back(a.size());
-      }
-      const reply r(static_cast<redisReply*>(redisCommandArgv(
-          conn.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
+    const auto setup = [&](const std::vector<std::string>& args) -> store_status {
+      const reply r = send(conn.get(), args);
       if (!r) return {errc::store_unavailable, args[0] + " on " + where() + ": " + describe(conn.get())};
       if (r->type == REDIS_REPLY_ERROR)
         return {errc::store_unavailable, args[0] + " on " + where() + ": " + std::string(r->str, r->len)};

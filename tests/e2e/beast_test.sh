@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The Boost.Beast example server as a browser meets it: the counter goes up, log in
+# gives a fresh cookie, log out deletes it; HttpOnly, SameSite=Lax, Vary: Cookie; and
+# 8 visitors at once on a multi-threaded io_context, every counter exact.
+# usage: beast_test.sh path/to/beast_server
+set -euo pipefail
+work=$(mktemp -d)
+port=$(/usr/bin/python3 -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+CRUMB_SECRET=beast-test-secret-0123456789abcdef "$1" "$port" 4 >"$work/log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+url=http://127.0.0.1:$port
+for _ in $(seq 50); do curl -s -o /dev/null "$url/" && break; sleep 0.1; done
+fail() { echo "FAIL: $*"; cat "$work/log"; exit 1; }
+get() { curl -s -c "$work/jar" -b "$work/jar" "$@"; }
+rm -f "$work/jar"
+first=$(curl -s -D "$work/headers" -c "$work/jar" -b "$work/jar" "$url/")
+[[ $first == "visits: 1, user: -" ]] || fail "first visit: $first"
+grep -qi '^Set-Cookie: sessionid=.*; HttpOnly; SameSite=Lax' "$work/headers" || fail "cookie attributes"
+grep -qi '^Vary: Cookie' "$work/headers" || fail "no Vary: Cookie"
+before=$(grep sessionid "$work/jar" | cut -f7)
+[[ $(get -X POST "$url/login?user=alice") == "logged in" ]] || fail "login"
+after=$(grep sessionid "$work/jar" | cut -f7)
+[[ -n $after && $after != "$before" ]] || fail "login did not re-issue the cookie"
+[[ $(get "$url/") == "visits: 2, user: alice" ]] || fail "after login"
+[[ $(get -X POST "$url/login?user=bad%20name") == "user: 1 to 64 of [A-Za-z0-9_-]" ]] || fail "bad user"
+[[ $(get -X POST "$url/logout") == "logged out" ]] || fail "logout"
+grep -q sessionid "$work/jar" && fail "cookie kept after logout"
+[[ $(get "$url/") == "visits: 1, user: -" ]] || fail "after logout"
+
+# 8 visitors at once, 50 requests each, over keep-alive connections.
+for v in $(seq 8); do
+  (
+    jar=$work/jar$v
+    urls=()
+    for _ in $(seq 50); do urls+=("$url/"); done
+    last=$(curl -s -c "$jar" -b "$jar" "${urls[@]}" | tail -1)
+    [[ $last == "visits: 50, user: -" ]] || { echo "visitor $v: $last"; exit 1; }
+  ) &
+done
+for job in $(jobs -p); do
+  [[ $job == "$pid" ]] && continue
+  wait "$job" || fail "a concurrent visitor lost count"
+done
+echo "beast_server: counts, log in and out, cookie attributes, 8 visitors at once"

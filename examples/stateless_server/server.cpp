@@ -10,12 +10,17 @@
 //             (password from CRUMB_REDIS_PASSWORD, ACL user from CRUMB_REDIS_USER)
 //
 //   GET  /health            "ok", no session
-//   GET  /                  visit counter and the session as JSON
+//   GET  /                  visit counter and the session as JSON (an HTML page with forms
+//                           for every action below when the request accepts text/html)
 //   POST /login?user=NAME   log in (cycle_key: fresh identity against fixation)
 //   POST /logout            flush: empty the session, expire the cookie
 //   POST /cart/add?item=X   POST /cart/remove?item=X
 //   POST /history?n=K       append K page views, 1..1000 (grows the session past 4 KB)
 //   POST /history/clear     forget them (the session moves back into the cookie)
+//
+// Parameters come in the query string or in a form's body (application/x-www-form-urlencoded).
+// A browser (Accept: text/html) gets HTML: the page, an error page, and after a successful
+// POST a 303 redirect to / (Post/Redirect/Get); every other client gets JSON as above.
 //
 // Replies: 400 for bad input, 409 when a concurrent request (a logout) deleted the session
 // mid-request, 413 when the session would pass every size limit, 503 (Retry-After) when
@@ -39,6 +44,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "page.hpp"
 
 namespace {
 
@@ -155,26 +162,43 @@ using manager = crumb::django_sessions<Store>;
 template <class Store>
 using session = typename manager<Store>::session;
 
-// The response body: what the page would show, plus where the session lives now that it
-// has been saved.
+// What the page shows, including where the session lives now that it has been saved.
 template <class Store>
-std::string describe(const config& cfg, session<Store>& s, const httplib::Response& res,
-                     std::string_view note) {
-  crumb::object body{{"server", cfg.name}, {"note", std::string(note)}};
-  body["visits"] = s.template get<int>("visits", 0);
-  body["user"] = s.contains("user") ? crumb::value(s.template get<std::string>("user", "?"))
-                                    : crumb::value(nullptr);
-  body["cart"] = crumb::to_value(s.template get<std::vector<std::string>>("cart", {}));
-  body["history"] = static_cast<std::int64_t>(
+page::view describe(const config& cfg, session<Store>& s, const httplib::Response& res,
+                    std::string_view note) {
+  page::view v;
+  v.server = cfg.name;
+  v.note = note;
+  v.visits = s.template get<int>("visits", 0);
+  if (s.contains("user")) v.user = s.template get<std::string>("user", "?");
+  v.cart = s.template get<std::vector<std::string>>("cart", {});
+  v.history = static_cast<std::int64_t>(
       s.template get<std::vector<std::string>>("history", {}).size());
-  body["lives_in"] = s.in_store() ? "store" : "cookie";
-  std::size_t cookie_bytes = 0;
+  v.lives_in = s.in_store() ? "store" : "cookie";
   const auto [first, last] = res.headers.equal_range("Set-Cookie");
-  for (auto it = first; it != last; ++it) cookie_bytes += it->second.find(';');
-  body["set_cookie_bytes"] = static_cast<std::int64_t>(cookie_bytes);
+  for (auto it = first; it != last; ++it)
+    v.set_cookie_bytes += static_cast<std::int64_t>(it->second.find(';'));
   if (s.load_error())
-    body["rejected_cookie"] = crumb::name(static_cast<crumb::errc>(s.load_error().value()));
+    v.rejected_cookie = crumb::name(static_cast<crumb::errc>(s.load_error().value()));
+  return v;
+}
+
+// The response body for everyone but browsers.
+std::string json_body(const page::view& v) {
+  crumb::object body{{"server", v.server}, {"note", v.note}};
+  body["visits"] = v.visits;
+  body["user"] = v.user ? crumb::value(*v.user) : crumb::value(nullptr);
+  body["cart"] = crumb::to_value(v.cart);
+  body["history"] = v.history;
+  body["lives_in"] = v.lives_in;
+  body["set_cookie_bytes"] = v.set_cookie_bytes;
+  if (v.rejected_cookie) body["rejected_cookie"] = *v.rejected_cookie;
   return crumb::json::to_string(body).value_or("{}") + "\n";
+}
+
+// A browser asks for HTML; curl, scripts and the tests ask for anything (or JSON).
+bool wants_html(const httplib::Request& req) {
+  return req.get_header_value("Accept").find("text/html") != std::string::npos;
 }
 
 template <class Store>
@@ -208,16 +232,29 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
   // tell where the session now lives.
   const auto with_session = [&](auto action) {
     return [&, action](const httplib::Request& req, httplib::Response& res) {
+      const bool html = wants_html(req);
       res.set_header("X-Crumb-Server", cfg.name);
+      res.set_header("Vary", "Accept");  // the commit adds Cookie
       session<Store> s = web.open(req);
       const outcome done = action(req, s);
       if (done.status != 200) {
         res.status = done.status;
         res.set_content(done.note + "\n", "text/plain");
+      } else if (html && req.method == "POST") {
+        res.status = 303;  // Post/Redirect/Get: reloading the page posts nothing again
       }
-      web.commit(s, res);
-      if (res.status <= 0 || res.status == 200)
-        res.set_content(describe<Store>(cfg, s, res, done.note), "application/json");
+      web.commit(s, res);  // may turn any of these into 503 or 409
+      if (res.status == 303) {
+        res.set_redirect("/", 303);
+      } else if (res.status <= 0 || res.status == 200) {
+        const page::view v = describe<Store>(cfg, s, res, done.note);
+        if (html)
+          res.set_content(page::html(v), "text/html; charset=utf-8");
+        else
+          res.set_content(json_body(v), "application/json");
+      } else if (html) {
+        res.set_content(page::error(res.status, res.body), "text/html; charset=utf-8");
+      }
     };
   };
 

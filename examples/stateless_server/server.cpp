@@ -23,8 +23,8 @@
 // POST a 303 redirect to / (Post/Redirect/Get); every other client gets JSON as above.
 //
 // Replies: 400 for bad input, 409 when a concurrent request (a logout) deleted the session
-// mid-request, 413 when the session would pass every size limit, 503 (Retry-After) when
-// the store cannot answer or is full: the visitor's cookie is then left untouched.
+// mid-request, 503 (Retry-After) when the session cannot be saved (the store cannot
+// answer or is full, the session is too big): the visitor's cookie is then left untouched.
 #include <crumb/adapter/httplib.hpp>
 #include <crumb/crumb.hpp>
 #if CRUMB_EXAMPLE_REDIS

@@ -46,6 +46,11 @@ constexpr int http_status_for(errc e) noexcept {
   return e == errc::session_interrupted ? 409 : 503;
 }
 
+/// The short text an adapter answers a failed save with, for its status.
+constexpr std::string_view failure_text(int status) noexcept {
+  return status == 409 ? "session ended by another request\n" : "session not saved, try again\n";
+}
+
 /// One per application; see the header comment. `Store` is referred to, not owned: it must
 /// outlive the manager, and the manager every session it opened (the rule, enforced where
 /// a compiler can: a temporary store or manager does not compile).

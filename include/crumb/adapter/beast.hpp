@@ -58,8 +58,7 @@ class beast_sessions {
       if (out.status == 503) res.set(http::field::retry_after, "1");
       if constexpr (std::is_same_v<Body, http::string_body>) {
         res.set(http::field::content_type, "text/plain");
-        res.body() = out.status == 409 ? "session ended by another request\n"
-                                       : "session not saved, try again\n";
+        res.body() = failure_text(out.status);
         res.prepare_payload();
       }
       return;

@@ -62,9 +62,7 @@ class httplib_sessions {
       if (on_failure_) on_failure_(out);
       res.status = out.status;
       if (out.status == 503) res.set_header("Retry-After", "1");
-      res.set_content(out.status == 409 ? "session ended by another request\n"
-                                        : "session not saved, try again\n",
-                      "text/plain");
+      res.set_content(std::string(failure_text(out.status)), "text/plain");
       return;
     }
     for (const cookie::set_cookie& c : out.cookies) res.set_header("Set-Cookie", c.render());

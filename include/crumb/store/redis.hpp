@@ -89,7 +89,8 @@ class redis_store {
   /// dropped their data); returns how many. create() does it too when at a limit.
   std::size_t sweep() {
     std::size_t removed = 0;
-    (void)call({"EVAL", std::string(sweep_script), "3", index_key(), sizes_key(), bytes_key()},
+    (void)call({"EVAL", std::string(purge_lua) + std::string(sweep_script), "4",
+                opts_.prefix + "@sweep", index_key(), sizes_key(), bytes_key()},
                [&](const redisReply& r) -> store_status {
                  if (r.type == REDIS_REPLY_INTEGER) removed = static_cast<std::size_t>(r.integer);
                  return {};
@@ -169,18 +170,11 @@ if existed == 0 then return 'GONE' end
 return 'OK'
 )lua";
   static constexpr std::string_view sweep_script = R"lua(
-local now = tonumber(redis.call('TIME')[1])
 local total = 0
 while true do
-  local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
-  for _, id in ipairs(old) do
-    local size = tonumber(redis.call('HGET', KEYS[2], id) or '0')
-    redis.call('HDEL', KEYS[2], id)
-    redis.call('ZREM', KEYS[1], id)
-    redis.call('DECRBY', KEYS[3], size)
-  end
-  total = total + #old
-  if #old < 1000 then return total end
+  local n = purge(1000)
+  total = total + n
+  if n < 1000 then return total end
 end
 )lua";
 

@@ -239,8 +239,7 @@ class basic_session {
   void flush() {
     ensure_loaded();
     data_.clear();
-    if (!entry_id_.empty()) discarded_ids_.push_back(std::move(entry_id_));
-    entry_id_.clear();
+    discard_entry();
     new_identity_ = false;
     flushed_ = true;
     modified_ = true;
@@ -284,13 +283,9 @@ class basic_session {
     if (!modified_ && data_.empty()) return out;  // nothing good to refresh
     error_cause_.clear();
 
+    if (data_.empty()) discard_entry();  // an emptied session keeps no entry either
     if (const errc e = erase_discarded(); e != errc::ok) return e;
     if (data_.empty()) {  // Django deletes the cookie of an emptied session
-      if (!entry_id_.empty()) {
-        const store_status gone = store_->erase(entry_id_);
-        if (!gone && gone.code() != errc::not_found) return fail(gone);
-        entry_id_.clear();
-      }
       if (had_cookie || flushed_) {
         if (const errc e = append_deletion(out, settings_.cookie_name); e != errc::ok) return e;
         if (const errc e = expire_chunks_from(out, 1); e != errc::ok) return e;
@@ -542,7 +537,13 @@ class basic_session {
     return errc::ok;
   }
 
-  // Entries emptied by flush(): delete them (already gone is fine).
+  // The data no longer needs its entry (flush, or every key erased): delete it on save.
+  void discard_entry() {
+    if (!entry_id_.empty()) discarded_ids_.push_back(std::move(entry_id_));
+    entry_id_.clear();
+  }
+
+  // Entries discard_entry() let go of: delete them (already gone is fine).
   errc erase_discarded() {
     while (!discarded_ids_.empty()) {
       const store_status gone = store_->erase(discarded_ids_.back());
@@ -627,7 +628,7 @@ class basic_session {
   std::vector<std::size_t> request_chunks_;  // the name.k indices the request carried
   object data_;
   std::string entry_id_;                     // the store entry the data was read from
-  std::vector<std::string> discarded_ids_;   // entries flush() emptied, deleted on save()
+  std::vector<std::string> discarded_ids_;   // entries let go of, deleted on save()
   std::error_code load_error_;
   std::string error_cause_;
   bool loaded_ = false;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -235,6 +236,39 @@ class basic_session_manager {
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<codec_type>> pool_;
   mutable std::size_t made_ = 0;
+};
+
+/// What every framework adapter shares: the manager it refers to (which must outlive it),
+/// the commit with its failure log, and the Vary rule. An adapter adds how its framework
+/// reads a request's cookies and writes a response.
+template <class Manager>
+class adapter_base {
+ public:
+  using session = typename Manager::session;
+
+  /// Called with every failed commit (for logs: its error and the store's words).
+  void on_failure(std::function<void(const commit_outcome&)> log) { on_failure_ = std::move(log); }
+
+ protected:
+  explicit adapter_base(const Manager& manager) : manager_(manager) {}
+
+  /// The manager's commit for a response with `status`; a failure goes to the log.
+  commit_outcome finish(session& s, int status) const {
+    commit_outcome out = manager_.commit(s, status);
+    if (out.status != 0 && on_failure_) on_failure_(out);
+    return out;
+  }
+
+  /// `Vary` with Cookie added to what it was; nullopt when Cookie is already there.
+  static std::optional<std::string> vary_with_cookie(std::string_view vary) {
+    if (vary.find("Cookie") != std::string_view::npos) return std::nullopt;
+    return vary.empty() ? std::string("Cookie") : std::string(vary) + ", Cookie";
+  }
+
+  const Manager& manager_;
+
+ private:
+  std::function<void(const commit_outcome&)> on_failure_;
 };
 
 /// Django-compatible sessions spilling to memory_store: the common case, no template

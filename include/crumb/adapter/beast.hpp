@@ -11,7 +11,6 @@
 #endif
 #include <boost/beast/http.hpp>
 
-#include <functional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -24,11 +23,11 @@ namespace crumb {
 /// Connects a session manager to Boost.Beast messages. Refers to the manager, which must
 /// outlive it (a temporary manager does not compile).
 template <class Manager>
-class beast_sessions {
+class beast_sessions : public adapter_base<Manager> {
  public:
   using session = typename Manager::session;
 
-  explicit beast_sessions(const Manager& manager) : manager_(manager) {}
+  explicit beast_sessions(const Manager& manager) : adapter_base<Manager>(manager) {}
   explicit beast_sessions(const Manager&&) = delete;
 
   /// The request's session, from all its Cookie fields.
@@ -40,7 +39,7 @@ class beast_sessions {
       if (!header.empty()) header += "; ";
       header.append(it->value().data(), it->value().size());
     }
-    return manager_.open(header);
+    return this->manager_.open(header);
   }
 
   /// Commits `s` into `res` (see basic_session_manager::commit()): `Vary: Cookie`, one
@@ -50,10 +49,13 @@ class beast_sessions {
   template <class Body, class Fields>
   void commit(session& s, boost::beast::http::response<Body, Fields>& res) const {
     namespace http = boost::beast::http;
-    const commit_outcome out = manager_.commit(s, static_cast<int>(res.result_int()));
-    if (out.vary_cookie) vary_on_cookie(res);
+    const commit_outcome out = this->finish(s, static_cast<int>(res.result_int()));
+    if (out.vary_cookie) {
+      const auto current = res[http::field::vary];
+      if (auto vary = this->vary_with_cookie({current.data(), current.size()}))
+        res.set(http::field::vary, *vary);
+    }
     if (out.status != 0) {
-      if (on_failure_) on_failure_(out);
       res.result(static_cast<unsigned>(out.status));
       if (out.status == 503) res.set(http::field::retry_after, "1");
       if constexpr (std::is_same_v<Body, http::string_body>) {
@@ -65,23 +67,6 @@ class beast_sessions {
     }
     for (const cookie::set_cookie& c : out.cookies) res.insert(http::field::set_cookie, c.render());
   }
-
-  /// Called with every failed commit (for logs: its error and the store's words).
-  void on_failure(std::function<void(const commit_outcome&)> log) { on_failure_ = std::move(log); }
-
- private:
-  template <class Fields>
-  static void vary_on_cookie(boost::beast::http::header<false, Fields>& res) {
-    namespace http = boost::beast::http;
-    const auto current = res[http::field::vary];
-    const std::string_view vary(current.data(), current.size());
-    if (vary.find("Cookie") != std::string_view::npos) return;
-    res.set(http::field::vary, vary.empty() ? std::string("Cookie")
-                                            : std::string(vary) + ", Cookie");
-  }
-
-  const Manager& manager_;
-  std::function<void(const commit_outcome&)> on_failure_;
 };
 
 }  // namespace crumb

@@ -10,7 +10,6 @@
 #endif
 #include <httplib.h>
 
-#include <functional>
 #include <string>
 #include <utility>
 
@@ -21,11 +20,11 @@ namespace crumb {
 /// Connects a session manager to cpp-httplib. Refers to the manager, which must outlive
 /// it (a temporary manager does not compile).
 template <class Manager>
-class httplib_sessions {
+class httplib_sessions : public adapter_base<Manager> {
  public:
   using session = typename Manager::session;
 
-  explicit httplib_sessions(const Manager& manager) : manager_(manager) {}
+  explicit httplib_sessions(const Manager& manager) : adapter_base<Manager>(manager) {}
   explicit httplib_sessions(const Manager&&) = delete;
 
   /// A handler for cpp-httplib from `handler(request, response, session&)`: the request's
@@ -49,17 +48,21 @@ class httplib_sessions {
       if (i != 0) header += "; ";
       header += req.get_header_value("Cookie", i);
     }
-    return manager_.open(header);
+    return this->manager_.open(header);
   }
 
   /// Commits `s` into `res` (see basic_session_manager::commit()): `Vary: Cookie`, one
   /// Set-Cookie header per cookie, or, when the save failed, the status it calls for
   /// (503 with Retry-After, or 409) with a short text and no cookie.
   void commit(session& s, httplib::Response& res) const {
-    const commit_outcome out = manager_.commit(s, res.status < 0 ? 200 : res.status);
-    if (out.vary_cookie) vary_on_cookie(res);
+    const commit_outcome out = this->finish(s, res.status < 0 ? 200 : res.status);
+    if (out.vary_cookie) {
+      if (auto vary = this->vary_with_cookie(res.get_header_value("Vary"))) {
+        res.headers.erase("Vary");
+        res.set_header("Vary", *vary);
+      }
+    }
     if (out.status != 0) {
-      if (on_failure_) on_failure_(out);
       res.status = out.status;
       if (out.status == 503) res.set_header("Retry-After", "1");
       res.set_content(std::string(failure_text(out.status)), "text/plain");
@@ -67,20 +70,6 @@ class httplib_sessions {
     }
     for (const cookie::set_cookie& c : out.cookies) res.set_header("Set-Cookie", c.render());
   }
-
-  /// Called with every failed commit (for logs: its error and the store's words).
-  void on_failure(std::function<void(const commit_outcome&)> log) { on_failure_ = std::move(log); }
-
- private:
-  static void vary_on_cookie(httplib::Response& res) {
-    std::string vary = res.get_header_value("Vary");
-    if (vary.find("Cookie") != std::string::npos) return;
-    res.headers.erase("Vary");
-    res.set_header("Vary", vary.empty() ? "Cookie" : vary + ", Cookie");
-  }
-
-  const Manager& manager_;
-  std::function<void(const commit_outcome&)> on_failure_;
 };
 
 }  // namespace crumb

@@ -156,6 +156,15 @@ if ((check)); then
   body=$(curl -s -H "Cookie: sessionid=$fresh" "http://127.0.0.1:$port_b/")
   fields "$body"
   [[ $(field visits) == 100 ]] || { echo "FAIL: CLI-made cookie: $body"; failures=$((failures + 1)); }
+  # Bad input is a 400 with a short text, never a 500 nor an exception's text in a header
+  # (item=%FF, invalid UTF-8, once threw): bytes that are not UTF-8, an encoded surrogate,
+  # a control character, an n that is not a number or out of range.
+  for path in '/cart/remove?item=%FF' '/cart/add?item=%ED%A0%80' '/cart/add?item=a%0Ab' \
+      '/history?n=abc' '/history?n=1001' '/login?user='; do
+    reply=$(curl -s -i -d '' "http://127.0.0.1:$port_a$path")
+    [[ $reply == "HTTP/1.1 400 "* && $reply != *EXCEPTION_WHAT* && $reply != *Set-Cookie* ]] ||
+      { echo "FAIL: $path: ${reply%%$'\r'*}"; failures=$((failures + 1)); }
+  done
   if ((failures)); then
     echo "$failures check(s) failed"
     exit 1

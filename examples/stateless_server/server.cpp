@@ -89,18 +89,13 @@ std::optional<config> parse_args(int argc, char** argv) {
 
 // --- input: every parameter is checked before it reaches the session -----------------
 
-bool valid_utf8(std::string_view s) {
-  crumb::value v{std::string(s)};
-  std::string ignored;
-  return crumb::json::write(v, ignored) == crumb::errc::ok;
-}
-
 // The parameter, when present, 1..max bytes of printable UTF-8; nullopt otherwise.
 std::optional<std::string> text_param(const httplib::Request& req, const char* name,
                                       std::size_t max) {
   if (!req.has_param(name)) return std::nullopt;
   std::string v = req.get_param_value(name);
-  if (v.empty() || v.size() > max || !valid_utf8(v)) return std::nullopt;
+  if (v.empty() || v.size() > max || !simdjson::validate_utf8(v.data(), v.size()))
+    return std::nullopt;
   for (const char c : v)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::nullopt;
   return v;

@@ -51,6 +51,8 @@ template <class Profile = profile::django, compression_policy Compression = zlib
           mac_policy Mac = default_hmac_sha256, clock_policy Clock = system_clock>
 class basic_codec {
  public:
+  using profile_type = Profile;
+
   struct options {
     /// Namespaces the MAC key; the default is the one Django's signed_cookies uses.
     std::string salt = std::string(Profile::session_salt);

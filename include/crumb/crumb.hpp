@@ -3,6 +3,7 @@
 #pragma once
 
 #include "crumb/base64.hpp"
+#include "crumb/chunks.hpp"
 #include "crumb/clock.hpp"
 #include "crumb/codec.hpp"
 #include "crumb/compress.hpp"
@@ -14,7 +15,9 @@
 #include "crumb/profile/django.hpp"
 #include "crumb/purpose.hpp"
 #include "crumb/session.hpp"
+#include "crumb/session_settings.hpp"
 #include "crumb/store.hpp"
+#include "crumb/store_reference.hpp"
 #include "crumb/value.hpp"
 #include "crumb/value_traits.hpp"
 #include "crumb/version.hpp"

@@ -74,6 +74,8 @@ class basic_session_manager {
   /// ends: the session_codec a managed session runs on.
   class pooled_codec {
    public:
+    using profile_type = Profile;
+
     explicit pooled_codec(const basic_session_manager& m) noexcept : manager_(&m) {}
     pooled_codec(const pooled_codec&) = delete;
     pooled_codec& operator=(const pooled_codec&) = delete;

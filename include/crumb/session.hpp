@@ -6,74 +6,40 @@
 
 #include <algorithm>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <utility>
 #include <vector>
 
+#include "crumb/chunks.hpp"
 #include "crumb/clock.hpp"
 #include "crumb/cookie.hpp"
-#include "crumb/detail/iso8601.hpp"
 #include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
 #include "crumb/purpose.hpp"
+#include "crumb/session_settings.hpp"
 #include "crumb/store.hpp"
+#include "crumb/store_reference.hpp"
 #include "crumb/value.hpp"
 #include "crumb/value_traits.hpp"
 
 namespace crumb {
 
-/// What save() does when a session's cookie would pass the browser's size limit.
-enum class oversize_policy {
-  spill,  ///< data to the store under a random id; the cookie carries a signed reference
-  chunk,  ///< split over cookies name, name.1, ... name.N, one MAC over the whole token
-  error,  ///< save() returns errc::cookie_too_large
-};
-
-/// Settings shared by every request: cookie name and attributes, lifetimes, size policy.
-struct session_settings {
-  std::string cookie_name = "sessionid";
-  /// Path, Domain, Secure, HttpOnly, SameSite, Partitioned; max_age is set by save().
-  cookie::attributes cookie;
-  /// SESSION_COOKIE_AGE: the lifetime when the session sets none of its own.
-  std::chrono::seconds cookie_age{1209600};
-  /// SESSION_EXPIRE_AT_BROWSER_CLOSE: the default when the session sets no expiry.
-  bool expire_at_browser_close = false;
-  /// SESSION_SAVE_EVERY_REQUEST: re-sign on every request (sliding expiry).
-  bool save_every_request = false;
-  oversize_policy oversize = oversize_policy::spill;
-  cookie::size_limits limits;
-  /// chunk: the most the chunks may add to the request's Cookie header (nginx's default
-  /// header buffer is 8 KiB).
-  std::size_t max_chunked_bytes = 8192;
-};
-
-/// The most cookies (name, name.1, ...) `settings` can split a session over: every chunk
-/// but the last is full, and all must fit in max_chunked_bytes (2 with the defaults).
-constexpr std::size_t max_chunks(const session_settings& settings) noexcept {
-  const std::size_t full = settings.limits.max_name_and_value + 3;  // "name=value; "
-  const std::size_t budget = settings.max_chunked_bytes;
-  return std::min<std::size_t>(budget < 2 ? 1 : 1 + (budget - 2) / full, 1000);
-}
-
-/// The key a reference cookie holds: {"_crumb_store": "<store id>"}. Reserved.
-inline constexpr std::string_view store_reference_key = "_crumb_store";
-/// A store entry is {"id": "<its own id>", "data": {...session...}}, signed for
-/// purpose::store_entry: moved under another id, or sent as a cookie, it is refused.
-inline constexpr std::string_view entry_id_key = "id";
-inline constexpr std::string_view entry_data_key = "data";
-/// Where the session keeps its own expiry, as Django does.
-inline constexpr std::string_view expiry_key = "_session_expiry";
-
-/// A codec the session can use: basic_codec or anything with the same two calls.
+/// A codec the session can use: basic_codec or anything with the same two calls and a
+/// profile_type whose session_expiry says where the session keeps its own lifetime (see
+/// profile::django::session_expiry).
 template <class C>
 concept session_codec = requires(C& c, const value& v, std::string& s, std::string_view t,
                                  value& out, std::int64_t& signed_at, purpose p) {
   { c.encode_into(v, s, p) } -> std::same_as<errc>;
   { c.decode_into(t, out, signed_at, p) } -> std::same_as<errc>;
+  typename C::profile_type::session_expiry;
 };
 
 /// One request's session. Not thread-safe (a request is handled by one thread); the codec
@@ -101,23 +67,23 @@ class basic_session {
     reset();
     const std::string& name = settings_.cookie_name;
     const std::size_t most = max_chunks();
-    std::vector<std::pair<std::size_t, std::string_view>> parts;
+    std::vector<chunks::part> parts;
     cookie::for_each(cookie_header, [&](std::string_view n, std::string_view v) {
       if (n == name) {
         if (!cookie_) cookie_ = std::string(v);
         return;
       }
-      const std::size_t index = chunk_index(n);
+      const std::size_t index = chunks::index_of(n, name);
       if (index == 0 || index >= most) return;  // never issued here: ignored, never echoed
       if (std::find(request_chunks_.begin(), request_chunks_.end(), index) !=
           request_chunks_.end())
         return;  // the first occurrence wins, as for the main cookie
       request_chunks_.push_back(index);
-      parts.emplace_back(index, v);
+      parts.push_back({index, v});
     });
     std::sort(request_chunks_.begin(), request_chunks_.end());
-    if (cookie_ && !cookie_->empty() && cookie_->front() == '~') {
-      cookie_ = reassemble(*cookie_, parts, most);
+    if (cookie_ && chunks::is_head(*cookie_)) {
+      cookie_ = chunks::reassemble(*cookie_, parts, most);
       chunks_broken_ = !cookie_;
     }
   }
@@ -199,37 +165,21 @@ class basic_session {
   // --- expiry, as Django's SessionBase -------------------------------------------------
 
   /// Expire after `age` of inactivity; 0 means when the browser closes.
-  void set_expiry(std::chrono::seconds age) {
-    mutable_data().insert_or_assign(expiry_key, value(static_cast<std::int64_t>(age.count())));
-  }
-  /// Expire at `when` (stored as an ISO 8601 string, as Django does).
-  void set_expiry(time_point when) {
-    mutable_data().insert_or_assign(expiry_key, value(detail::format_iso8601(when)));
-  }
+  void set_expiry(std::chrono::seconds age) { expiry_rules::set_age(mutable_data(), age); }
+  /// Expire at `when` (stored as the profile keeps it: Django, an ISO 8601 string).
+  void set_expiry(time_point when) { expiry_rules::set_time(mutable_data(), when); }
   /// Back to the settings' default lifetime.
   void clear_expiry() {
-    if (data().contains(expiry_key)) mutable_data().erase(expiry_key);
+    if (data().contains(expiry_rules::key)) mutable_data().erase(expiry_rules::key);
   }
   /// Seconds the session has left from now (the cookie's Max-Age). Whole seconds: any
   /// expiry a token can carry (year 9999, 4e12 s) is computed without overflow.
   std::chrono::seconds expiry_age() {
-    const value* e = data().find(expiry_key);
-    if (e != nullptr) {
-      if (const std::int64_t* age = e->if_int(); age != nullptr && *age > 0)
-        return std::chrono::seconds(*age);
-      if (const std::string* s = e->if_string()) {
-        if (const auto when = detail::parse_iso8601(*s))
-          return std::chrono::ceil<std::chrono::seconds>(*when - now_in_microseconds());
-      }
-    }
-    return settings_.cookie_age;
+    return expiry_rules::age(data(), clock_.now()).value_or(settings_.cookie_age);
   }
   /// Whether the cookie dies with the browser session.
   bool expire_at_browser_close() {
-    const value* e = data().find(expiry_key);
-    if (e == nullptr) return settings_.expire_at_browser_close;
-    const std::int64_t* age = e->if_int();
-    return age != nullptr && *age == 0;
+    return expiry_rules::at_browser_close(data()).value_or(settings_.expire_at_browser_close);
   }
 
   // --- lifecycle -----------------------------------------------------------------------
@@ -320,6 +270,8 @@ class basic_session {
   }
 
  private:
+  using expiry_rules = typename Codec::profile_type::session_expiry;
+
   void reset() {
     cookie_.reset();
     request_chunks_.clear();
@@ -354,11 +306,6 @@ class basic_session {
     }
   }
 
-  std::int64_t now_unix() const { return to_unix_seconds(clock_.now()); }
-  detail::iso8601_time now_in_microseconds() const {
-    return std::chrono::floor<std::chrono::microseconds>(time_point(clock_.now()));
-  }
-
   errc fail(const store_status& s) {
     error_cause_ = s.cause();
     return s.code();
@@ -374,107 +321,38 @@ class basic_session {
       return e;
     object* o = decoded.if_object();
     if (o == nullptr) return errc::type_mismatch;
-    if (o->size() == 1 && o->begin()->first == store_reference_key) {
-      const std::string* reference = o->begin()->second.if_string();
-      if (reference == nullptr || !valid_store_id(*reference)) return errc::malformed;
-      const std::string id = *reference;
+    if (is_store_reference(*o)) {
+      const result<std::string> id = store_reference_id(*o);
+      if (!id) return id.error();
       if (store_ == nullptr) {
         error_cause_ = "no store configured";
         return errc::store_unavailable;
       }
       std::string stored;
-      if (const store_status got = store_->get(id, stored); !got) return fail(got);
+      if (const store_status got = store_->get(*id, stored); !got) return fail(got);
       if (const errc e = codec_.decode_into(stored, decoded, signed_at, purpose::store_entry);
           e != errc::ok)
         return e;
-      object* entry = decoded.if_object();
-      const value* bound = entry != nullptr ? entry->find(entry_id_key) : nullptr;
-      value* data = entry != nullptr ? entry->find(entry_data_key) : nullptr;
-      if (bound == nullptr || bound->if_string() == nullptr || *bound->if_string() != id ||
-          data == nullptr || data->if_object() == nullptr) {
+      result<object> data = open_store_entry(decoded, *id);
+      if (!data) {
         error_cause_ = "store entry not made for this id";
-        return errc::malformed;
+        return data.error();
       }
-      entry_id_ = id;
-      o = data->if_object();
+      entry_id_ = *id;
+      data_ = std::move(*data);
+    } else {
+      data_ = std::move(*o);
     }
-    data_ = std::move(*o);
-    if (expired_by_own_expiry(signed_at)) return errc::expired;
+    if (expiry_rules::expired(data_, signed_at, clock_.now())) return errc::expired;
     return {};
   }
 
-  // In whole seconds and microseconds: an expiry in year 9999 or of 4e12 seconds is
-  // compared, never converted to nanoseconds.
-  bool expired_by_own_expiry(std::int64_t signed_at) {
-    const value* e = data_.find(expiry_key);
-    if (e == nullptr) return false;
-    if (const std::int64_t* age = e->if_int(); age != nullptr && *age > 0) {
-      const time_point now = clock_.now();
-      const std::int64_t now_s = to_unix_seconds(now);
-      const std::int64_t elapsed = detail::saturating_add(now_s, -signed_at);  // signed_at >= 0
-      return elapsed > *age || (elapsed == *age && now > from_unix_seconds(now_s));
-    }
-    if (const std::string* s = e->if_string()) {
-      const auto when = detail::parse_iso8601(*s);
-      return !when || *when <= now_in_microseconds();
-    }
-    return false;
-  }
-
-  // "name.K" with K in 1..999 written as this code writes it (no leading zero): K, else 0.
-  std::size_t chunk_index(std::string_view n) const noexcept {
-    const std::string& name = settings_.cookie_name;
-    if (n.size() < name.size() + 2 || n.size() > name.size() + 4 || !n.starts_with(name) ||
-        n[name.size()] != '.')
-      return 0;
-    const std::string_view digits = n.substr(name.size() + 1);
-    if (digits.front() == '0') return 0;
-    std::size_t index = 0;
-    for (const char c : digits) {
-      if (c < '0' || c > '9') return 0;
-      index = index * 10 + static_cast<std::size_t>(c - '0');
-    }
-    return index;
-  }
-
-  // Chunked cookies: name = "~N.TAG." + part 0, name.k = "TAG." + part k, where TAG is the
-  // token's last 8 characters (from its MAC). The token, or nullopt when a chunk is
-  // missing or from another token, or N is more than these settings issue (malformed).
-  static std::optional<std::string> reassemble(
-      std::string_view first, std::vector<std::pair<std::size_t, std::string_view>>& parts,
-      std::size_t most) {
-    const std::size_t dot = first.find('.', 1);
-    if (dot == std::string_view::npos || dot == 1 || dot > 4) return std::nullopt;
-    std::size_t count = 0;
-    for (const char c : first.substr(1, dot - 1)) {
-      if (c < '0' || c > '9') return std::nullopt;
-      count = count * 10 + static_cast<std::size_t>(c - '0');
-    }
-    const std::string_view rest = first.substr(dot + 1);
-    if (count < 2 || count > most || rest.size() < 9 || rest[8] != '.') return std::nullopt;
-    const std::string_view tag = rest.substr(0, 8);
-    std::string token(rest.substr(9));
-    std::sort(parts.begin(), parts.end());
-    if (parts.size() < count - 1) return std::nullopt;
-    for (std::size_t k = 1; k < count; ++k) {
-      const auto& [index, v] = parts[k - 1];
-      if (index != k || v.size() < 9 || v.substr(0, 8) != tag || v[8] != '.') return std::nullopt;
-      token.append(v.substr(9));
-    }
-    if (token.size() < 8 || std::string_view(token).substr(token.size() - 8) != tag)
-      return std::nullopt;
-    return token;
-  }
-
-  // The store entry for the data under `id`: {"id": id, "data": data_}, signed for
-  // purpose::store_entry. data_ is lent to the encoder and given back.
+  // The store entry for the data under `id`, signed for purpose::store_entry. data_ is
+  // lent to the entry and given back.
   errc encode_entry(const std::string& id, std::string& entry) {
-    object wrapper;
-    wrapper.insert_or_assign(entry_id_key, value(id));
-    wrapper.insert_or_assign(entry_data_key, value(std::move(data_)));
-    value whole(std::move(wrapper));
+    value whole = make_store_entry(id, std::move(data_));
     const errc e = codec_.encode_into(whole, entry, purpose::store_entry);
-    data_ = std::move(*whole.if_object()->find(entry_data_key)->if_object());
+    data_ = std::move(*open_store_entry(whole, id));
     return e;
   }
 
@@ -489,8 +367,9 @@ class basic_session {
     const bool rewrite = !entry_id_.empty() && !new_identity_;
     const std::string id = rewrite ? entry_id_ : new_store_id();
     std::string reference;
-    const value ref = object{{std::string(store_reference_key), id}};
-    if (const errc e = codec_.encode_into(ref, reference, purpose::cookie); e != errc::ok) return e;
+    if (const errc e = codec_.encode_into(make_store_reference(id), reference, purpose::cookie);
+        e != errc::ok)
+      return e;
     std::vector<cookie::set_cookie> lines;
     if (const errc e = append_cookie(lines, settings_.cookie_name, reference, attrs);
         e != errc::ok)
@@ -553,37 +432,15 @@ class basic_session {
     return errc::ok;
   }
 
-  result<std::size_t> chunk(std::vector<cookie::set_cookie>& out, const std::string& token,
+  // The token over chunk cookies: how many were sent.
+  result<std::size_t> chunk(std::vector<cookie::set_cookie>& out, std::string_view token,
                             const cookie::attributes& attrs) {
-    const std::string& name = settings_.cookie_name;
-    const std::size_t limit = settings_.limits.max_name_and_value;
-    const std::string tag = token.substr(token.size() - 8);
-    // Grow the count until the parts fit, up to what max_chunks() allows.
-    for (std::size_t count = 2; count <= max_chunks(); ++count) {
-      const std::string head = "~" + std::to_string(count) + "." + tag + ".";
-      std::vector<std::pair<std::string, std::string>> cookies;
-      std::size_t at = 0;
-      bool fits = true;
-      for (std::size_t k = 0; k < count && fits; ++k) {
-        const std::string cookie_name = k == 0 ? name : name + "." + std::to_string(k);
-        const std::string prefix = k == 0 ? head : tag + ".";
-        const std::size_t overhead = cookie_name.size() + prefix.size();
-        if (overhead >= limit) return errc::cookie_too_large;
-        const std::size_t take = std::min(limit - overhead, token.size() - at);
-        if (take == 0) fits = false;
-        cookies.emplace_back(cookie_name, prefix + token.substr(at, take));
-        at += take;
-      }
-      if (!fits) return errc::cookie_too_large;  // more chunks than the token has bytes
-      if (at < token.size()) continue;
-      std::size_t header_bytes = 0;  // "name=value" plus "; " between cookies
-      for (const auto& [n, v] : cookies) header_bytes += n.size() + 1 + v.size() + 2;
-      if (header_bytes - 2 > settings_.max_chunked_bytes) return errc::cookie_too_large;
-      for (const auto& [n, v] : cookies)
-        if (const errc e = append_cookie(out, n, v, attrs); e != errc::ok) return e;
-      return count;
-    }
-    return errc::cookie_too_large;
+    auto pieces = chunks::split(settings_.cookie_name, token, settings_.limits.max_name_and_value,
+                                max_chunks(), settings_.max_chunked_bytes);
+    if (!pieces) return pieces.error();
+    for (const chunks::piece& p : *pieces)
+      if (const errc e = append_cookie(out, p.name, p.value, attrs); e != errc::ok) return e;
+    return pieces->size();
   }
 
   // Deletes name.k for each k >= from that the request carried, and only those: leftovers
@@ -591,7 +448,7 @@ class basic_session {
   errc expire_chunks_from(std::vector<cookie::set_cookie>& out, std::size_t from) {
     for (const std::size_t k : request_chunks_)
       if (k >= from)
-        if (const errc e = append_deletion(out, settings_.cookie_name + "." + std::to_string(k));
+        if (const errc e = append_deletion(out, chunks::name_of(settings_.cookie_name, k));
             e != errc::ok)
           return e;
     return errc::ok;

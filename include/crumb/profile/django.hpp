@@ -6,11 +6,15 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "crumb/clock.hpp"
+#include "crumb/detail/iso8601.hpp"
 #include "crumb/error.hpp"
 #include "crumb/mac.hpp"
+#include "crumb/value.hpp"
 
 namespace crumb::profile {
 
@@ -65,6 +69,62 @@ struct django {
     out = n;
     return errc::ok;
   }
+
+  /// A session's own lifetime, kept inside its data as Django's SessionBase keeps it:
+  /// "_session_expiry" holds seconds of inactivity (0: until the browser closes) or an
+  /// ISO 8601 date-time. Computed in whole seconds and microseconds, so any expiry a
+  /// token can carry (year 9999, 4e12 s) is compared without overflow.
+  struct session_expiry {
+    static constexpr std::string_view key = "_session_expiry";
+
+    static void set_age(object& data, std::chrono::seconds age) {
+      data.insert_or_assign(key, value(static_cast<std::int64_t>(age.count())));
+    }
+    static void set_time(object& data, time_point when) {
+      data.insert_or_assign(key, value(detail::format_iso8601(when)));
+    }
+    /// Seconds left at `now` (may be negative), or nullopt when the data sets no
+    /// lifetime of its own (or only "at browser close").
+    static std::optional<std::chrono::seconds> age(const object& data, time_point now) {
+      const value* e = data.find(key);
+      if (e == nullptr) return std::nullopt;
+      if (const std::int64_t* seconds = e->if_int(); seconds != nullptr && *seconds > 0)
+        return std::chrono::seconds(*seconds);
+      if (const std::string* s = e->if_string()) {
+        if (const auto when = detail::parse_iso8601(*s))
+          return std::chrono::ceil<std::chrono::seconds>(*when - microseconds(now));
+      }
+      return std::nullopt;
+    }
+    /// Whether the cookie dies with the browser: nullopt when the data does not say.
+    static std::optional<bool> at_browser_close(const object& data) {
+      const value* e = data.find(key);
+      if (e == nullptr) return std::nullopt;
+      const std::int64_t* seconds = e->if_int();
+      return seconds != nullptr && *seconds == 0;
+    }
+    /// Whether data signed at `signed_at` (Unix seconds, >= 0) is past its own expiry.
+    /// An unreadable date-time counts as expired.
+    static bool expired(const object& data, std::int64_t signed_at, time_point now) {
+      const value* e = data.find(key);
+      if (e == nullptr) return false;
+      if (const std::int64_t* seconds = e->if_int(); seconds != nullptr && *seconds > 0) {
+        const std::int64_t now_s = to_unix_seconds(now);
+        const std::int64_t elapsed = detail::saturating_add(now_s, -signed_at);
+        return elapsed > *seconds || (elapsed == *seconds && now > from_unix_seconds(now_s));
+      }
+      if (const std::string* s = e->if_string()) {
+        const auto when = detail::parse_iso8601(*s);
+        return !when || *when <= microseconds(now);
+      }
+      return false;
+    }
+
+   private:
+    static detail::iso8601_time microseconds(time_point now) {
+      return std::chrono::floor<std::chrono::microseconds>(now);
+    }
+  };
 
  private:
   static constexpr char alphabet[] =

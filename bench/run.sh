@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in Release and prints a table: crumb against the dependency floor
 # (libsodium HMAC + base64 [+ libdeflate]) and the hardware floor (OpenSSL HMAC with SHA
-# extensions + crumb's base64 [+ libdeflate]), measured in the same run.
+# extensions + crumb's base64 [+ libdeflate]), measured in the same run. Then times the
+# Python peers (Django, itsdangerous) on the same fixtures and prints crumb beside them.
 # usage: bench/run.sh [extra Google Benchmark flags, e.g. --benchmark_filter=small]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian's interpreter: it sees python3-django and python3-itsdangerous (peers.py says why).
+python=/usr/bin/python3
+# The peers run with the same min time and filter as codec_bench (Benchmark 1.8 writes
+# the min time as 0.3s).
+min_time=0.3
+filter=
+for arg in "$@"; do
+  case $arg in
+    --benchmark_min_time=*) min_time=${arg#*=}; min_time=${min_time%s} ;;
+    --benchmark_filter=*) filter=${arg#*=} ;;
+  esac
+done
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRUMB_BUILD_TESTS=off \
   -DCRUMB_BUILD_EXAMPLES=off >/dev/null
 cmake --build build-bench --target codec_bench -j "${JOBS:-2}" >/dev/null
 out=build-bench/codec_bench.json
+peers=build-bench/peers.json
 build-bench/bin/codec_bench --benchmark_min_time=0.3 --benchmark_out="$out" \
   --benchmark_out_format=json "$@" >/dev/null
-python3 bench/table.py "$out"
+"$python" bench/peers.py --min-time "$min_time" --filter="$filter" --out "$peers" >/dev/null
+"$python" bench/table.py "$out" "$peers"

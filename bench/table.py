@@ -1,35 +1,110 @@
-#!/usr/bin/env python3
-"""Turns codec_bench's JSON output into the README's markdown table."""
+#!/usr/bin/python3
+"""Turns codec_bench's JSON output into the README's markdown tables.
+
+usage: table.py CODEC_BENCH_JSON [PEERS_JSON]
+With PEERS_JSON (bench/peers.py's output) a second table sets crumb beside Django and
+itsdangerous on the same fixtures.
+"""
 import json
 import sys
 
-with open(sys.argv[1], encoding="utf-8") as f:
-    report = json.load(f)
 
-ctx = report["context"]
-print(f"Machine: {ctx.get('num_cpus')} x {ctx.get('mhz_per_cpu')} MHz, "
-      f"{ctx.get('date', '')[:10]}; ratios are to floors measured in the same run.\n")
-print("| case | ns/op | x dep floor | x hw floor | allocs/op | token bytes |")
-print("|---|---:|---:|---:|---:|---:|")
-sweep = []
-for b in report["benchmarks"]:
-    name = b["name"]
-    if name.startswith("floor_"):
-        continue
-    if name.startswith("sweep_"):
-        sweep.append(b)
-        continue
-    ns = b["real_time"] if b["time_unit"] == "ns" else b["real_time"] * 1000
-    def num(key, fmt):
-        return format(b[key], fmt) if key in b else "-"
-    print(f"| {name} | {ns:,.0f} | {num('x_dep_floor', '.2f')} | {num('x_hw_floor', '.2f')} "
-          f"| {num('allocs/op', '.0f')} | {num('token_bytes', '.0f')} |")
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
 
-if sweep:
-    print("\nSize sweep (one string of n bytes, uncompressed): cost per byte stays flat.\n")
-    print("| case | bytes | ns/op | ns/byte |")
-    print("|---|---:|---:|---:|")
-    for b in sweep:
-        base, size = b["name"].rsplit("/", 1)
-        ns = b["real_time"] if b["time_unit"] == "ns" else b["real_time"] * 1000
-        print(f"| {base} | {int(size)} | {ns:,.0f} | {ns / int(size):.2f} |")
+
+def ns_per_op(b):
+    return b["real_time"] if b["time_unit"] == "ns" else b["real_time"] * 1000
+
+
+def print_codec_table(report):
+    ctx = report["context"]
+    print(f"Machine: {ctx.get('num_cpus')} x {ctx.get('mhz_per_cpu')} MHz, "
+          f"{ctx.get('date', '')[:10]}; ratios are to floors measured in the same run.\n")
+    print("| case | ns/op | x dep floor | x hw floor | allocs/op | token bytes |")
+    print("|---|---:|---:|---:|---:|---:|")
+    sweep = []
+    for b in report["benchmarks"]:
+        name = b["name"]
+        if name.startswith("floor_"):
+            continue
+        if name.startswith("sweep_"):
+            sweep.append(b)
+            continue
+        def num(key, fmt):
+            return format(b[key], fmt) if key in b else "-"
+        print(f"| {name} | {ns_per_op(b):,.0f} | {num('x_dep_floor', '.2f')} "
+              f"| {num('x_hw_floor', '.2f')} | {num('allocs/op', '.0f')} "
+              f"| {num('token_bytes', '.0f')} |")
+
+    if sweep:
+        print("\nSize sweep (one string of n bytes, uncompressed): cost per byte stays flat.\n")
+        print("| case | bytes | ns/op | ns/byte |")
+        print("|---|---:|---:|---:|")
+        for b in sweep:
+            base, size = b["name"].rsplit("/", 1)
+            ns = ns_per_op(b)
+            print(f"| {base} | {int(size)} | {ns:,.0f} | {ns / int(size):.2f} |")
+
+
+CRUMBS = ("django_openssl", "django_sodium")
+PEERS = (("peer_django", "Django"), ("peer_itsdangerous", "itsdangerous"))
+
+
+def print_peer_table(report, peers):
+    """One row per fixture x op x plain/zlib; each x is peer ns/op over crumb ns/op: how
+    many times faster crumb is."""
+    by_name = {b["name"]: b for b in report["benchmarks"] + peers["benchmarks"]}
+    ctx = peers["context"]
+    print(f"\ncrumb against the Python peers: Django {ctx.get('django_version')} and "
+          f"itsdangerous {ctx.get('itsdangerous_version')} (as Flask sets it up) under Python "
+          f"{ctx.get('python_version')}, same fixtures and secret, min time "
+          f"{ctx.get('min_time')} s. ns/op; x: the peer's ns/op over crumb's, how many times "
+          "faster crumb is.\n")
+    header = ["case", "crumb openssl", "crumb sodium"]
+    for _, peer in PEERS:
+        header += [peer, f"{peer} x openssl", f"{peer} x sodium"]
+    header.append("token bytes crumb / Django / itsdangerous")
+    print("| " + " | ".join(header) + " |")
+    print("|---" + "|---:" * (len(header) - 1) + "|")
+
+    def ns(name):
+        return ns_per_op(by_name[name]) if name in by_name else None
+
+    def fmt(value, spec):
+        return "-" if value is None else format(value, spec)
+
+    def token_bytes(names):
+        found = [by_name[n]["token_bytes"] for n in names if "token_bytes" in by_name.get(n, {})]
+        return fmt(found[0] if found else None, ".0f")
+
+    for fixture in ("small", "medium", "large", "huge"):
+        for op in ("encode", "decode"):
+            for mode in ("plain", "zlib"):
+                case = f"{op}/{fixture}/{mode}"
+                crumb = [ns(f"{c}/{case}") for c in CRUMBS]
+                peer_ns = [ns(f"{p}/{case}") for p, _ in PEERS]
+                if not any(crumb) or not any(peer_ns):
+                    continue
+                row = [case] + [fmt(c, ",.0f") for c in crumb]
+                for p in peer_ns:
+                    row.append(fmt(p, ",.0f"))
+                    row += [fmt(p / c if p and c else None, ".1f") for c in crumb]
+                sizes = [token_bytes([f"{c}/{case}" for c in CRUMBS])]
+                sizes += [token_bytes([f"{p}/{case}"]) for p, _ in PEERS]
+                row.append(" / ".join(sizes))
+                print("| " + " | ".join(row) + " |")
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__.split("\n\n")[1])
+    report = load(sys.argv[1])
+    print_codec_table(report)
+    if len(sys.argv) == 3:
+        print_peer_table(report, load(sys.argv[2]))
+
+
+if __name__ == "__main__":
+    main()

@@ -56,11 +56,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hash_is_sha256, Mac, crumb_test::mac_backends) {
 }
 
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
-// RFC 2202 test case 2.
+// RFC 2202 test cases 2 and 6 (a key longer than the block size).
 BOOST_AUTO_TEST_CASE(hmac_sha1_rfc2202) {
   BOOST_TEST(hex_mac<crumb::openssl_hmac_sha1>("Jefe", "what do ya want for nothing?") ==
              "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+  BOOST_TEST(hex_mac<crumb::openssl_hmac_sha1>(
+                 std::string(80, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First") ==
+             "aa4ae5e15272d00e95705637ce8a3b55ed402112");
 }
+
 #endif
 
 BOOST_AUTO_TEST_CASE(key_ring_order_and_misuse) {

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,7 @@
 #  endif
 #  include <openssl/core_names.h>
 #  include <openssl/evp.h>
+#  include <openssl/sha.h>
 #endif
 
 namespace crumb {
@@ -76,14 +78,93 @@ struct sodium_hmac_sha256 {
 inline constexpr bool has_openssl = true;
 
 namespace detail {
-// HMAC through OpenSSL 3's EVP_MAC. The context is keyed once; re-initialising it with a
-// null key restores the keyed state without re-deriving the pads.
-template <const char* Digest, std::size_t Size>
+#  if !defined(OPENSSL_NO_DEPRECATED_3_0)
+// SHA-256 and SHA-1 through libcrypto's plain-struct contexts. A keyed HMAC state is then
+// a struct copied per message, with no allocation: EVP_MAC_init and EVP_MD_CTX_copy_ex
+// allocate on every call (2 malloc/free pairs per MAC) and cost ~1.6k instructions more.
+// OpenSSL 3 deprecates these functions but keeps them; where they are hidden
+// (OPENSSL_NO_DEPRECATED), the EVP_MAC version below is used.
+#    if defined(__GNUC__)
+#      pragma GCC diagnostic push
+#      pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#    endif
+struct openssl_sha256 {
+  using context = SHA256_CTX;
+  static constexpr std::size_t block_size = SHA256_CBLOCK;
+  static void init(context& c) noexcept { SHA256_Init(&c); }
+  static void update(context& c, const void* p, std::size_t n) noexcept { SHA256_Update(&c, p, n); }
+  static void final(context& c, std::uint8_t* out) noexcept { SHA256_Final(out, &c); }
+};
+struct openssl_sha1 {
+  using context = SHA_CTX;
+  static constexpr std::size_t block_size = SHA_CBLOCK;
+  static void init(context& c) noexcept { SHA1_Init(&c); }
+  static void update(context& c, const void* p, std::size_t n) noexcept { SHA1_Update(&c, p, n); }
+  static void final(context& c, std::uint8_t* out) noexcept { SHA1_Final(out, &c); }
+};
+#    if defined(__GNUC__)
+#      pragma GCC diagnostic pop
+#    endif
+
+// HMAC (RFC 2104) from the two hash states keyed once: H(K^opad || H(K^ipad || msg)).
+template <class Hash, std::size_t Size>
 class openssl_hmac_key {
  public:
-  explicit openssl_hmac_key(std::string_view raw) : raw_(raw) { init(); }
-  openssl_hmac_key(const openssl_hmac_key& other) : raw_(other.raw_) { init(); }
-  openssl_hmac_key& operator=(const openssl_hmac_key& other) {
+  explicit openssl_hmac_key(std::string_view raw) {
+    std::uint8_t block[Hash::block_size] = {};
+    if (raw.size() > Hash::block_size) {  // a long key is hashed first
+      typename Hash::context c;
+      Hash::init(c);
+      Hash::update(c, raw.data(), raw.size());
+      Hash::final(c, block);
+      sodium_memzero(&c, sizeof c);
+    } else {
+      std::copy(raw.begin(), raw.end(), block);
+    }
+    for (std::uint8_t& b : block) b ^= 0x36;
+    Hash::init(inner_);
+    Hash::update(inner_, block, sizeof block);
+    for (std::uint8_t& b : block) b ^= 0x36 ^ 0x5c;
+    Hash::init(outer_);
+    Hash::update(outer_, block, sizeof block);
+    sodium_memzero(block, sizeof block);
+  }
+  openssl_hmac_key(const openssl_hmac_key&) = default;
+  openssl_hmac_key& operator=(const openssl_hmac_key&) = default;
+  ~openssl_hmac_key() {
+    sodium_memzero(&inner_, sizeof inner_);
+    sodium_memzero(&outer_, sizeof outer_);
+  }
+
+  /// Writes the Size-byte MAC of `msg` to `out`. Does not allocate; const and
+  /// thread-safe (the keyed states are only copied).
+  void sign(std::string_view msg, std::uint8_t* out) const noexcept {
+    typename Hash::context c = inner_;
+    Hash::update(c, msg.data(), msg.size());
+    std::uint8_t inner_digest[Size];
+    Hash::final(c, inner_digest);
+    c = outer_;
+    Hash::update(c, inner_digest, Size);
+    Hash::final(c, out);
+    sodium_memzero(&c, sizeof c);
+    sodium_memzero(inner_digest, sizeof inner_digest);
+  }
+
+ private:
+  typename Hash::context inner_;
+  typename Hash::context outer_;
+};
+using openssl_sha256_key = openssl_hmac_key<openssl_sha256, 32>;
+using openssl_sha1_key = openssl_hmac_key<openssl_sha1, 20>;
+#  else
+// HMAC through OpenSSL 3's EVP_MAC, where the plain-struct hash functions are hidden. The
+// context is keyed once; re-initialising it with a null key restores the keyed state.
+template <const char* Digest, std::size_t Size>
+class openssl_evp_hmac_key {
+ public:
+  explicit openssl_evp_hmac_key(std::string_view raw) : raw_(raw) { init(); }
+  openssl_evp_hmac_key(const openssl_evp_hmac_key& other) : raw_(other.raw_) { init(); }
+  openssl_evp_hmac_key& operator=(const openssl_evp_hmac_key& other) {
     if (this != &other) {
       free();
       raw_ = other.raw_;
@@ -91,7 +172,7 @@ class openssl_hmac_key {
     }
     return *this;
   }
-  ~openssl_hmac_key() {
+  ~openssl_evp_hmac_key() {
     free();
     sodium_memzero(raw_.data(), raw_.size());
   }
@@ -129,17 +210,19 @@ class openssl_hmac_key {
 
 inline constexpr char sha256_name[] = "SHA256";
 inline constexpr char sha1_name[] = "SHA1";
+using openssl_sha256_key = openssl_evp_hmac_key<sha256_name, 32>;
+using openssl_sha1_key = openssl_evp_hmac_key<sha1_name, 20>;
+#  endif
 }  // namespace detail
 
 /// HMAC-SHA256 on OpenSSL's libcrypto, which uses the CPU's SHA extensions where present.
-/// A key keeps a keyed EVP_MAC context: use one codec per thread.
 struct openssl_hmac_sha256 {
   static constexpr std::size_t digest_size = 32;
   static constexpr std::string_view name = "hmac-sha256 (OpenSSL)";
   static void hash(std::string_view data, std::uint8_t* out) noexcept {
     EVP_Digest(data.data(), data.size(), out, nullptr, EVP_sha256(), nullptr);
   }
-  using key = detail::openssl_hmac_key<detail::sha256_name, digest_size>;
+  using key = detail::openssl_sha256_key;
 };
 
 /// HMAC-SHA1 on OpenSSL's libcrypto: only for reading Django 3.1/3.2 legacy signatures and
@@ -150,7 +233,7 @@ struct openssl_hmac_sha1 {
   static void hash(std::string_view data, std::uint8_t* out) noexcept {
     EVP_Digest(data.data(), data.size(), out, nullptr, EVP_sha1(), nullptr);
   }
-  using key = detail::openssl_hmac_key<detail::sha1_name, digest_size>;
+  using key = detail::openssl_sha1_key;
 };
 
 /// The fastest HMAC-SHA256 this build has.

@@ -1,5 +1,6 @@
-// Counts heap allocations in the bench binary (operator new is replaced in
-// allocations.cpp), so each case can report allocations per operation.
+// Counts heap allocations in the bench binary (the C allocator is interposed in
+// allocations.cpp, so libraries' own mallocs count too), so each case can report
+// allocations per operation.
 #pragma once
 
 #include <cstdint>

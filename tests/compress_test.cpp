@@ -82,6 +82,29 @@ BOOST_AUTO_TEST_CASE(no_compression_never_compresses_and_refuses_to_inflate) {
   std::string out;
   BOOST_TEST(!none.compress_if_smaller(std::string(1000, 'a'), out));
   BOOST_TEST(none.inflate(zlib_of("abc"), out, 100) == errc::bad_compression);
+  std::string_view inflated = "left";
+  BOOST_TEST(none.inflate_into(zlib_of("abc"), out, 100, inflated) == errc::bad_compression);
+}
+
+// The codec's path: one scratch buffer for every token, never shrunk, each result viewed
+// from its start; a bomb or a bad stream gives an error and an empty view.
+BOOST_AUTO_TEST_CASE(inflate_into_reuses_one_buffer) {
+  crumb::zlib_compression z;
+  std::string scratch;
+  std::string_view inflated;
+  const std::string big(20000, 'b'), small = "a short session";
+  BOOST_TEST(z.inflate_into(zlib_of(big), scratch, 1 << 20, inflated) == errc::ok);
+  BOOST_TEST(inflated == big);
+  const std::size_t grown = scratch.size();
+  BOOST_TEST(z.inflate_into(zlib_of(small), scratch, 1 << 20, inflated) == errc::ok);
+  BOOST_TEST(inflated == small);
+  BOOST_TEST(inflated.data() == scratch.data());
+  BOOST_TEST(scratch.size() == grown);  // kept, not cleared and zero-filled again
+  BOOST_TEST(z.inflate_into(zlib_of(big), scratch, 19999, inflated) == errc::too_large);
+  BOOST_TEST(inflated.empty());
+  BOOST_TEST(z.inflate_into("not zlib", scratch, 1 << 20, inflated) == errc::bad_compression);
+  BOOST_TEST(z.inflate_into(zlib_of(big), scratch, 20000, inflated) == errc::ok);
+  BOOST_TEST(inflated == big);
 }
 
 BOOST_AUTO_TEST_CASE(copies_work_independently) {

@@ -16,6 +16,7 @@
 #include "crumb/base64.hpp"
 #include "crumb/clock.hpp"
 #include "crumb/compress.hpp"
+#include "crumb/detail/base64_impl.hpp"
 #include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
 #include "crumb/json.hpp"
@@ -168,10 +169,9 @@ class basic_codec {
     if (base64url::decode(payload, bytes_) != errc::ok) return errc::malformed;
     std::string_view json_text = bytes_;
     if (compressed) {
-      json_.clear();
-      if (const errc e = compression_.inflate(bytes_, json_, opts_.max_json_bytes); e != errc::ok)
+      if (const errc e = compression_.inflate_into(bytes_, inflated_, opts_.max_json_bytes, json_text);
+          e != errc::ok)
         return e;
-      json_text = json_;
     }
     return reader_.read(json_text, out);
   }
@@ -207,16 +207,18 @@ class basic_codec {
     return false;
   }
 
+  // The signature is decoded once (strict base64: one text per MAC, so comparing bytes is
+  // comparing texts, as Django does) and compared in constant time with each key's MAC.
   template <class M, class Keys>
   static bool any_key_matches(const Keys& keys, std::string_view msg,
                               std::string_view sig) noexcept {
+    std::uint8_t wanted[M::digest_size];
+    if (!detail::base64url_decode(sig.data(), sig.size(), wanted)) return false;
     std::uint8_t mac[M::digest_size];
-    char expected[base64url::encoded_size(M::digest_size)];
     int matched = 0;
     for (const auto& key : keys) {
       key.sign(msg, mac);
-      detail::base64url_encode(mac, sizeof mac, expected);
-      matched |= static_cast<int>(sodium_memcmp(expected, sig.data(), sizeof expected) == 0);
+      matched |= static_cast<int>(sodium_memcmp(mac, wanted, sizeof mac) == 0);
     }
     sodium_memzero(mac, sizeof mac);
     return matched != 0;
@@ -229,7 +231,8 @@ class basic_codec {
   std::vector<typename Mac::key> entry_keys_;  // store entries
   std::vector<typename detail::legacy_sha1_mac::key> legacy_keys_;
   json::reader reader_;
-  std::string json_;   // JSON text, written or inflated
+  std::string json_;      // JSON text written
+  std::string inflated_;  // JSON text inflated: inflate_into's scratch, never shrunk
   std::string bytes_;  // compressed or base64-decoded payload
 };
 

@@ -20,12 +20,16 @@ namespace crumb {
 /// What the codec needs from a compression policy.
 template <class C>
 concept compression_policy = requires(C& c, std::string_view in, std::string& out,
-                                      std::size_t max_out) {
+                                      std::size_t max_out, std::string_view& inflated) {
   /// Appends the compressed form of `in` to `out` and returns true only when it is shorter
   /// than `in` by 2 bytes or more (Django's rule: len(compressed) < len(data) - 1).
   { c.compress_if_smaller(in, out) } -> std::same_as<bool>;
   /// Appends the inflated form of `in` to `out`, at most max_out bytes.
   { c.inflate(in, out, max_out) } -> std::same_as<errc>;
+  /// The same into a reused scratch buffer: `inflated` views the bytes, from the buffer's
+  /// start. The buffer's size is left as large as it has been, so its bytes are not
+  /// cleared or zero-filled on every call.
+  { c.inflate_into(in, out, max_out, inflated) } -> std::same_as<errc>;
 };
 
 /// Never compresses, and refuses compressed payloads with errc::bad_compression: for
@@ -33,6 +37,9 @@ concept compression_policy = requires(C& c, std::string_view in, std::string& ou
 struct no_compression {
   bool compress_if_smaller(std::string_view, std::string&) noexcept { return false; }
   errc inflate(std::string_view, std::string&, std::size_t) noexcept {
+    return errc::bad_compression;
+  }
+  errc inflate_into(std::string_view, std::string&, std::size_t, std::string_view&) noexcept {
     return errc::bad_compression;
   }
 };
@@ -77,40 +84,55 @@ class zlib_compression {
   /// it), errc::bad_compression for anything that is not exactly one valid zlib stream.
   /// On error `out` is left as it was.
   [[nodiscard]] errc inflate(std::string_view in, std::string& out, std::size_t max_out) {
+    const std::size_t at = out.size();
+    std::size_t produced = 0;
+    const errc e = inflate_at(in, out, at, max_out, produced);
+    out.resize(e == errc::ok ? at + produced : at);
+    return e;
+  }
+
+  /// As inflate(), into `scratch` from its start: `inflated` views the bytes in `scratch`,
+  /// whose size stays as large as it has been (see compression_policy).
+  [[nodiscard]] errc inflate_into(std::string_view in, std::string& scratch, std::size_t max_out,
+                                  std::string_view& inflated) {
+    std::size_t produced = 0;
+    const errc e = inflate_at(in, scratch, 0, max_out, produced);
+    inflated = e == errc::ok ? std::string_view(scratch.data(), produced) : std::string_view();
+    return e;
+  }
+
+ private:
+  // Inflates `in` into out[at...], growing `out` only when it is too short (so a reused
+  // buffer is not zero-filled again); sets `produced`. out[at...] is unspecified on error.
+  errc inflate_at(std::string_view in, std::string& out, std::size_t at, std::size_t max_out,
+                  std::size_t& produced) {
     if (decompressor_ == nullptr) {
       decompressor_ = libdeflate_alloc_decompressor();
       if (decompressor_ == nullptr) detail::raise<std::bad_alloc>();
     }
-    const std::size_t at = out.size();
     // Sessions compress 3-10x; start near that and grow, re-running the (fast) inflate.
     std::size_t room = std::min(max_out, std::max<std::size_t>(in.size() * 8, 4096));
-    if (out.capacity() < at + room) out.reserve(at + room);
     for (;;) {
-      out.resize(at + room);
+      if (out.size() < at + room) {
+        if (out.capacity() < at + room) {
+          // Reserve exactly: growing in place may double the capacity past the bound.
+          std::string exact;
+          exact.reserve(at + room);
+          exact.assign(out, 0, at);
+          out.swap(exact);
+        }
+        out.resize(at + room);
+      }
       std::size_t consumed = 0;
-      std::size_t produced = 0;
       const libdeflate_result r = libdeflate_zlib_decompress_ex(
           decompressor_, in.data(), in.size(), out.data() + at, room, &consumed, &produced);
-      if (r == LIBDEFLATE_SUCCESS && consumed == in.size()) {
-        out.resize(at + produced);
-        return errc::ok;
-      }
-      if (r != LIBDEFLATE_INSUFFICIENT_SPACE || room == max_out) {
-        out.resize(at);
+      if (r == LIBDEFLATE_SUCCESS && consumed == in.size()) return errc::ok;
+      if (r != LIBDEFLATE_INSUFFICIENT_SPACE || room == max_out)
         return r == LIBDEFLATE_INSUFFICIENT_SPACE ? errc::too_large : errc::bad_compression;
-      }
       room = max_out / 4 < room ? max_out : room * 4;
-      if (out.capacity() < at + room) {
-        // Reserve exactly: growing in place may double the capacity past the bound.
-        std::string exact;
-        exact.reserve(at + room);
-        exact.assign(out, 0, at);
-        out.swap(exact);
-      }
     }
   }
 
- private:
   void release() noexcept {
     libdeflate_free_compressor(compressor_);
     libdeflate_free_decompressor(decompressor_);

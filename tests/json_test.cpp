@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <utility>
@@ -66,6 +67,44 @@ BOOST_AUTO_TEST_CASE(strings_escape_like_ensure_ascii) {
                         "\x1f\x7f/\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e <>&'";
   BOOST_TEST(write(s) ==
              R"("a\"b\\c\n\r\t\b\f\u0000\u001f\u007f/\u00e9\u20ac\ud834\udd1e <>&'")");
+}
+
+// Every byte at every position of a 17-byte string, so the 8-bytes-at-a-time scan and the
+// byte loop after it both meet each one: written as Python's ensure_ascii writes it.
+BOOST_AUTO_TEST_CASE(every_byte_at_every_position_escapes_like_python) {
+  const auto python_escape = [](unsigned char c) -> std::string {
+    switch (c) {
+      case '"': return "\\\"";
+      case '\\': return "\\\\";
+      case '\b': return "\\b";
+      case '\f': return "\\f";
+      case '\n': return "\\n";
+      case '\r': return "\\r";
+      case '\t': return "\\t";
+      default: break;
+    }
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      return buf;
+    }
+    return std::string(1, static_cast<char>(c));
+  };
+  for (int c = 0; c < 256; ++c) {
+    for (std::size_t at = 0; at < 17; ++at) {
+      std::string text(17, 'a');
+      text[at] = static_cast<char>(c);
+      const auto written = crumb::json::to_string(crumb::value(text));
+      if (c >= 0x80) {  // a lone byte of 0x80 and up is not UTF-8
+        BOOST_TEST((written.error() == errc::invalid_utf8), c << " at " << at);
+        continue;
+      }
+      const std::string expected = "\"" + std::string(at, 'a') +
+                                   python_escape(static_cast<unsigned char>(c)) +
+                                   std::string(16 - at, 'a') + "\"";
+      BOOST_TEST(written.value() == expected, c << " at " << at);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(compact_separators_and_order) {

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,10 +85,30 @@ inline std::size_t decode_utf8(std::string_view s, std::size_t i, std::uint32_t&
   return len;
 }
 
+// Whether any of the 8 bytes of `w` needs more than a copy: below 0x20, '"', '\\', 0x7f,
+// or 0x80 and up (UTF-8, checked and escaped). Exact for "any" (the borrows of these
+// tricks only ever add false hits above a true one).
+constexpr bool any_byte_to_escape(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+  const auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v; };
+  const std::uint64_t below_space = (w - ones * 0x20) & ~w;
+  return ((below_space | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\')) |
+           has_zero(w ^ (ones * 0x7f)) | w) &
+          high) != 0;
+}
+
 inline errc append_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t run = 0;  // start of the bytes not yet copied
   for (std::size_t i = 0; i < s.size();) {
+    if (i + 8 <= s.size()) {  // most session text is plain ASCII: skip it 8 bytes at a time
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!any_byte_to_escape(w)) {
+        i += 8;
+        continue;
+      }
+    }
     const std::uint8_t cls = escape_class[static_cast<std::uint8_t>(s[i])];
     if (cls == 0) {
       ++i;

@@ -107,6 +107,45 @@ BOOST_AUTO_TEST_CASE(every_byte_at_every_position_escapes_like_python) {
   }
 }
 
+// Long strings are written in 4 KiB pieces: a multi-byte character across a piece's end,
+// and escapes on both sides, come out as each character alone would.
+BOOST_AUTO_TEST_CASE(long_strings_across_pieces) {
+  const auto alone = [](std::string_view c) {
+    const std::string quoted = crumb::json::to_string(crumb::value(c)).value();
+    return quoted.substr(1, quoted.size() - 2);
+  };
+  for (const std::string_view special : {"\xf0\x9f\x91\x8b", "\xe2\x82\xac", "\"", "\n"}) {
+    for (std::size_t at = 4088; at <= 4100; ++at) {
+      std::string text(at, 'a');
+      text += special;
+      text += std::string(9000, 'b');
+      const std::string expected = "\"" + std::string(at, 'a') + alone(special) +
+                                   std::string(9000, 'b') + "\"";
+      BOOST_TEST(crumb::json::to_string(crumb::value(text)).value() == expected, at);
+    }
+  }
+  std::string mixed;  // every piece full of escapes: the room asked for must hold them
+  for (int i = 0; i < 3000; ++i) mixed += "\x01\xf0\x9f\x91\x8b\"";
+  std::string expected = "\"";
+  for (int i = 0; i < 3000; ++i) expected += "\\u0001\\ud83d\\udc4b\\\"";
+  BOOST_TEST(crumb::json::to_string(crumb::value(mixed)).value() == expected + "\"");
+}
+
+// The codec's path: one scratch buffer, never shrunk; each text viewed from its start.
+BOOST_AUTO_TEST_CASE(write_into_reuses_one_buffer) {
+  std::string scratch;
+  std::string_view text;
+  BOOST_TEST(crumb::json::write_into(crumb::object{{"a", std::string(5000, 'x')}}, scratch, text) ==
+             errc::ok);
+  BOOST_TEST(text.size() == 5008u);
+  const std::size_t grown = scratch.size();
+  BOOST_TEST(crumb::json::write_into(crumb::array{1, 2.5, nullptr}, scratch, text) == errc::ok);
+  BOOST_TEST(text == "[1,2.5,null]");
+  BOOST_TEST(scratch.size() == grown);
+  BOOST_TEST(crumb::json::write_into(std::nan(""), scratch, text) == errc::not_finite);
+  BOOST_TEST(text.empty());
+}
+
 BOOST_AUTO_TEST_CASE(compact_separators_and_order) {
   const crumb::object o{{"k", crumb::array{1, nullptr, true, false, "x"}},
                         {"\xc3\xa9", crumb::object{}}};

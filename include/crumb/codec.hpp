@@ -96,16 +96,17 @@ class basic_codec {
   /// `for_what` picks the keys: a store entry is signed apart from cookies (purpose.hpp).
   [[nodiscard]] errc encode_into(const value& session, std::string& token,
                                  purpose for_what = purpose::cookie) {
-    json_.clear();
-    if (const errc e = json::write(session, json_, opts_.max_depth); e != errc::ok) return e;
-    if (json_.size() > opts_.max_json_bytes) return errc::too_large;
+    std::string_view json_text;
+    if (const errc e = json::write_into(session, json_, json_text, opts_.max_depth); e != errc::ok)
+      return e;
+    if (json_text.size() > opts_.max_json_bytes) return errc::too_large;
     token.clear();
-    bytes_.clear();
-    if (opts_.compress && compression_.compress_if_smaller(json_, bytes_)) {
+    packed_.clear();
+    if (opts_.compress && compression_.compress_if_smaller(json_text, packed_)) {
       token += Profile::compressed_marker;
-      base64url::encode(bytes_, token);
+      base64url::encode(packed_, token);
     } else {
-      base64url::encode(json_, token);
+      base64url::encode(json_text, token);
     }
     token += Profile::separator;
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -165,15 +166,26 @@ class basic_codec {
     std::string_view payload = signed_part.substr(0, ts_at);
     const bool compressed = !payload.empty() && payload.front() == Profile::compressed_marker;
     if (compressed) payload.remove_prefix(1);
-    bytes_.clear();
-    if (base64url::decode(payload, bytes_) != errc::ok) return errc::malformed;
-    std::string_view json_text = bytes_;
+    // Both scratch buffers keep the reader's padding after the text (see read_padded()) and
+    // are never shrunk, so steady state copies and fills nothing.
+    const std::size_t decoded = base64url::decoded_size(payload.size());
+    if (decoded_.size() < decoded + json::reader::padding)
+      decoded_.resize(decoded + json::reader::padding);
+    if (!detail::base64url_decode(payload.data(), payload.size(),
+                                  reinterpret_cast<std::uint8_t*>(decoded_.data())))
+      return errc::malformed;
+    std::string_view json_text(decoded_.data(), decoded);
     if (compressed) {
-      if (const errc e = compression_.inflate_into(bytes_, inflated_, opts_.max_json_bytes, json_text);
+      if (const errc e = compression_.inflate_into(json_text, inflated_, opts_.max_json_bytes,
+                                                   json_text);
           e != errc::ok)
         return e;
+      if (inflated_.size() < json_text.size() + json::reader::padding) {
+        inflated_.resize(json_text.size() + json::reader::padding);
+        json_text = std::string_view(inflated_.data(), json_text.size());
+      }
     }
-    return reader_.read(json_text, out);
+    return reader_.read_padded(json_text, out);
   }
 
   /// The session `token` carries (see decode_into()).
@@ -231,9 +243,10 @@ class basic_codec {
   std::vector<typename Mac::key> entry_keys_;  // store entries
   std::vector<typename detail::legacy_sha1_mac::key> legacy_keys_;
   json::reader reader_;
-  std::string json_;      // JSON text written
+  std::string json_;      // JSON text written: write_into's scratch, never shrunk
   std::string inflated_;  // JSON text inflated: inflate_into's scratch, never shrunk
-  std::string bytes_;  // compressed or base64-decoded payload
+  std::string packed_;    // compressed payload written
+  std::string decoded_;   // base64-decoded payload read: scratch, never shrunk
 };
 
 /// Django-compatible sessions with the fastest HMAC this build has.

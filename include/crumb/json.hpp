@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -53,12 +54,41 @@ inline char short_escape(char c) noexcept {
   }
 }
 
-inline void append_u_escape(std::string& out, std::uint32_t unit) {
+inline char* write_u_escape(char* out, std::uint32_t unit) noexcept {
   static constexpr char hex[] = "0123456789abcdef";
-  const char esc[6] = {'\\', 'u', hex[(unit >> 12) & 0xf], hex[(unit >> 8) & 0xf],
-                       hex[(unit >> 4) & 0xf], hex[unit & 0xf]};
-  out.append(esc, 6);
+  out[0] = '\\';
+  out[1] = 'u';
+  out[2] = hex[(unit >> 12) & 0xf];
+  out[3] = hex[(unit >> 8) & 0xf];
+  out[4] = hex[(unit >> 4) & 0xf];
+  out[5] = hex[unit & 0xf];
+  return out + 6;
 }
+
+// Writes into a std::string through a pointer: room() makes the string long enough ahead
+// (growing it, zero-filled, only past the largest size it has had), and the text is the
+// string's first length() bytes. Appending (write()) trims the rest at the end; a reused
+// scratch buffer (write_into()) keeps its size, so steady state costs no fill at all.
+class text_sink {
+ public:
+  text_sink(std::string& s, std::size_t at) noexcept : s_(s), at_(at) {}
+  // A pointer with `n` bytes of room; say how far was written with advance_to().
+  char* room(std::size_t n) {
+    if (s_.size() - at_ < n) s_.resize(std::max(at_ + n, s_.size() * 2 + 256));
+    return s_.data() + at_;
+  }
+  void advance_to(const char* end) noexcept { at_ = static_cast<std::size_t>(end - s_.data()); }
+  void put(char c) { *room(1) = c, ++at_; }
+  void put(std::string_view text) {
+    std::memcpy(room(text.size()), text.data(), text.size());
+    at_ += text.size();
+  }
+  std::size_t length() const noexcept { return at_; }
+
+ private:
+  std::string& s_;
+  std::size_t at_;
+};
 
 // Decodes one UTF-8 sequence at s[i], strictly (no overlongs, surrogates or > U+10FFFF).
 // Returns its length, or 0 when the bytes are not UTF-8.
@@ -97,92 +127,111 @@ constexpr bool any_byte_to_escape(std::uint64_t w) noexcept {
           high) != 0;
 }
 
-inline errc append_string(std::string& out, std::string_view s) {
-  out += '"';
-  std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < s.size();) {
-    if (i + 8 <= s.size()) {  // most session text is plain ASCII: skip it 8 bytes at a time
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      if (!any_byte_to_escape(w)) {
-        i += 8;
+// Output room for `bytes` of string input: 6 characters per byte (\u00XX), the quotes,
+// and a UTF-8 sequence that starts within the bytes and ends past them.
+constexpr std::size_t max_string_chars(std::size_t bytes) noexcept { return bytes * 6 + 2 + 12; }
+
+inline errc write_string(text_sink& sink, std::string_view s) {
+  // Long strings go in pieces, so the room asked for stays small (6x a piece, not 6x s).
+  constexpr std::size_t piece = 4096;
+  char* out = sink.room(max_string_chars(std::min(s.size(), piece)));
+  *out++ = '"';
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t end = std::min(s.size(), i + piece);
+    std::size_t run = i;  // start of the bytes not yet copied
+    const auto copy_run = [&] {
+      std::memcpy(out, s.data() + run, i - run);
+      out += i - run;
+    };
+    while (i < end) {
+      if (i + 8 <= end) {  // most session text is plain ASCII: skip it 8 bytes at a time
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if (!any_byte_to_escape(w)) {
+          i += 8;
+          continue;
+        }
+      }
+      const std::uint8_t cls = escape_class[static_cast<std::uint8_t>(s[i])];
+      if (cls == 0) {
+        ++i;
         continue;
       }
-    }
-    const std::uint8_t cls = escape_class[static_cast<std::uint8_t>(s[i])];
-    if (cls == 0) {
-      ++i;
-      continue;
-    }
-    out.append(s.data() + run, i - run);
-    if (cls == 1) {
-      out += '\\';
-      out += short_escape(s[i]);
-      ++i;
-    } else if (cls == 2) {
-      append_u_escape(out, static_cast<std::uint8_t>(s[i]));
-      ++i;
-    } else {
-      std::uint32_t cp = 0;
-      const std::size_t len = decode_utf8(s, i, cp);
-      if (len == 0) return errc::invalid_utf8;
-      if (cp >= 0x10000) {  // astral: a UTF-16 surrogate pair, as Python writes it
-        cp -= 0x10000;
-        append_u_escape(out, 0xD800 + (cp >> 10));
-        append_u_escape(out, 0xDC00 + (cp & 0x3FF));
+      copy_run();
+      if (cls == 1) {
+        *out++ = '\\';
+        *out++ = short_escape(s[i]);
+        ++i;
+      } else if (cls == 2) {
+        out = write_u_escape(out, static_cast<std::uint8_t>(s[i]));
+        ++i;
       } else {
-        append_u_escape(out, cp);
+        std::uint32_t cp = 0;
+        const std::size_t len = decode_utf8(s, i, cp);
+        if (len == 0) return errc::invalid_utf8;
+        if (cp >= 0x10000) {  // astral: a UTF-16 surrogate pair, as Python writes it
+          cp -= 0x10000;
+          out = write_u_escape(out, 0xD800 + (cp >> 10));
+          out = write_u_escape(out, 0xDC00 + (cp & 0x3FF));
+        } else {
+          out = write_u_escape(out, cp);
+        }
+        i += len;  // may pass `end` by up to 3 bytes: max_string_chars has room for it
       }
-      i += len;
+      run = i;
     }
-    run = i;
+    copy_run();
+    if (i >= s.size()) break;
+    sink.advance_to(out);
+    out = sink.room(max_string_chars(std::min(s.size() - i, piece)));
   }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
+  *out++ = '"';
+  sink.advance_to(out);
   return errc::ok;
 }
 
-inline errc write_value(const value& v, std::string& out, std::size_t depth_left) {
+inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left) {
   switch (v.kind()) {
-    case kind::null: out += "null"; return errc::ok;
-    case kind::boolean: out += *v.if_bool() ? "true" : "false"; return errc::ok;
+    case kind::null: sink.put("null"); return errc::ok;
+    case kind::boolean: sink.put(*v.if_bool() ? "true" : "false"); return errc::ok;
     case kind::integer: {
-      char buf[24];
-      const auto r = std::to_chars(buf, buf + sizeof buf, *v.if_int());
-      out.append(buf, r.ptr);
+      char* out = sink.room(24);
+      sink.advance_to(std::to_chars(out, out + 24, *v.if_int()).ptr);
       return errc::ok;
     }
     case kind::floating: {
       const double d = *v.if_double();
       if (!std::isfinite(d)) return errc::not_finite;
-      crumb::detail::append_python_float(out, d);
+      char* out = sink.room(crumb::detail::max_python_float_chars);
+      sink.advance_to(crumb::detail::write_python_float(out, d));
       return errc::ok;
     }
-    case kind::string: return append_string(out, *v.if_string());
+    case kind::string: return write_string(sink, *v.if_string());
     case kind::array: {
       if (depth_left == 0) return errc::json_too_deep;
-      out += '[';
+      sink.put('[');
       bool first = true;
       for (const value& item : *v.if_array()) {
-        if (!first) out += ',';
+        if (!first) sink.put(',');
         first = false;
-        if (const errc e = write_value(item, out, depth_left - 1); e != errc::ok) return e;
+        if (const errc e = write_value(item, sink, depth_left - 1); e != errc::ok) return e;
       }
-      out += ']';
+      sink.put(']');
       return errc::ok;
     }
     case kind::object: {
       if (depth_left == 0) return errc::json_too_deep;
-      out += '{';
+      sink.put('{');
       bool first = true;
       for (const auto& [key, item] : *v.if_object()) {
-        if (!first) out += ',';
+        if (!first) sink.put(',');
         first = false;
-        if (const errc e = append_string(out, key); e != errc::ok) return e;
-        out += ':';
-        if (const errc e = write_value(item, out, depth_left - 1); e != errc::ok) return e;
+        if (const errc e = write_string(sink, key); e != errc::ok) return e;
+        sink.put(':');
+        if (const errc e = write_value(item, sink, depth_left - 1); e != errc::ok) return e;
       }
-      out += '}';
+      sink.put('}');
       return errc::ok;
     }
   }
@@ -197,7 +246,21 @@ inline errc write_value(const value& v, std::string& out, std::size_t depth_left
 /// `max_depth`. On error `out` holds a partial text. Allocates only to grow `out`.
 [[nodiscard]] inline errc write(const value& v, std::string& out,
                                 std::size_t max_depth = limits{}.max_depth) {
-  return detail::write_value(v, out, max_depth);
+  detail::text_sink sink(out, out.size());
+  const errc e = detail::write_value(v, sink, max_depth);
+  out.resize(sink.length());
+  return e;
+}
+
+/// As write(), into a scratch buffer reused from call to call: `text` views the JSON at
+/// the buffer's start. The buffer keeps the largest size it has had (its tail is
+/// unspecified), so a steady stream of writes neither allocates nor fills memory.
+[[nodiscard]] inline errc write_into(const value& v, std::string& scratch, std::string_view& text,
+                                     std::size_t max_depth = limits{}.max_depth) {
+  detail::text_sink sink(scratch, 0);
+  const errc e = detail::write_value(v, sink, max_depth);
+  text = e == errc::ok ? std::string_view(scratch.data(), sink.length()) : std::string_view();
+  return e;
 }
 
 /// `v` as compact Python-compatible JSON (see write()).
@@ -229,12 +292,22 @@ class reader {
   /// as Python's json.loads does. Never throws on bad input.
   [[nodiscard]] errc read(std::string_view json, value& out) {
     if (json.size() > limits_.max_bytes) return errc::too_large;
-    if (const errc e = prepare(); e != errc::ok) return e;
     // simdjson reads up to SIMDJSON_PADDING bytes past the end: give it a padded copy.
     padded_.assign(json);
-    padded_.resize(json.size() + simdjson::SIMDJSON_PADDING);
+    padded_.resize(json.size() + padding);
+    return read_padded(std::string_view(padded_.data(), json.size()), out);
+  }
+
+  /// How many readable bytes read_padded() needs after its text.
+  static constexpr std::size_t padding = simdjson::SIMDJSON_PADDING;
+
+  /// As read(), without the copy: `json.data()` must be followed by `padding` readable
+  /// bytes (any values), as in a buffer sized json.size() + padding.
+  [[nodiscard]] errc read_padded(std::string_view json, value& out) {
+    if (json.size() > limits_.max_bytes) return errc::too_large;
+    if (const errc e = prepare(); e != errc::ok) return e;
     simdjson::dom::element root;
-    const auto error = parser_.parse(padded_.data(), json.size(), false).get(root);
+    const auto error = parser_.parse(json.data(), json.size(), false).get(root);
     if (error != simdjson::SUCCESS) return translate(error, json);
     return build(root, out);
   }

@@ -2,7 +2,8 @@
 # Builds the benchmarks in Release and prints a table: crumb against the dependency floor
 # (libsodium HMAC + base64 [+ libdeflate]) and the hardware floor (OpenSSL HMAC with SHA
 # extensions + crumb's base64 [+ libdeflate]), measured in the same run. Then times the
-# Python peers (Django, itsdangerous) on the same fixtures and prints crumb beside them.
+# Python peers (Django, itsdangerous) on the same fixtures and prints crumb beside them,
+# and counts instructions per operation under callgrind (repeatable where times are not).
 # usage: bench/run.sh [extra Google Benchmark flags, e.g. --benchmark_filter=small]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,10 +21,14 @@ for arg in "$@"; do
 done
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRUMB_BUILD_TESTS=off \
   -DCRUMB_BUILD_EXAMPLES=off >/dev/null
-cmake --build build-bench --target codec_bench -j "${JOBS:-2}" >/dev/null
+cmake --build build-bench --target codec_bench instructions -j "${JOBS:-2}" >/dev/null
 out=build-bench/codec_bench.json
 peers=build-bench/peers.json
 build-bench/bin/codec_bench --benchmark_min_time=0.3 --benchmark_out="$out" \
   --benchmark_out_format=json "$@" >/dev/null
 "$python" bench/peers.py --min-time "$min_time" --filter="$filter" --out "$peers" >/dev/null
 "$python" bench/table.py "$out" "$peers"
+echo
+echo "Instructions per operation (callgrind, this Release build):"
+echo
+"$python" bench/instructions.py build-bench/bin/instructions

@@ -1,0 +1,78 @@
+// Runs one codec case a given number of times, for counting its instructions under
+// callgrind (bench/instructions.py): the count per op is the difference between two runs
+// divided by the difference in iterations, so start-up and set-up cancel out.
+// usage: instructions BACKEND/OP/FIXTURE/MODE ITERATIONS
+//   e.g. instructions openssl/encode/small/zlib 20
+#include <crumb/crumb.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+namespace {
+
+const std::string secret = "django-insecure-bench-secret-0123456789abcdefghijklmnop";
+
+std::string read_fixture(const std::string& name) {
+  std::ifstream in(std::string(CRUMB_FIXTURES_DIR) + "/session_" + name + ".json",
+                   std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+template <class Mac>
+int run(bool encode, const std::string& fixture, bool compress, long iterations) {
+  using codec_type = crumb::basic_codec<crumb::profile::django, crumb::zlib_compression, Mac,
+                                        crumb::fixed_clock>;
+  typename codec_type::options opts;
+  opts.compress = compress;
+  codec_type codec(crumb::key_ring(secret), opts, crumb::fixed_clock::at_unix(1700000000));
+  const auto session = crumb::json::parse(read_fixture(fixture));
+  if (!session) {
+    std::fprintf(stderr, "fixture %s: %s\n", fixture.c_str(), session.error().message().c_str());
+    return 2;
+  }
+  std::string token;
+  crumb::value out;
+  // One op of each kind first: buffers grow and the value takes its shape, as on a server.
+  if (codec.encode_into(*session, token) != crumb::errc::ok ||
+      codec.decode_into(token, out) != crumb::errc::ok) {
+    std::fprintf(stderr, "round trip failed\n");
+    return 1;
+  }
+  for (long i = 0; i < iterations; ++i) {
+    const crumb::errc e = encode ? codec.encode_into(*session, token) : codec.decode_into(token, out);
+    if (e != crumb::errc::ok) return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s BACKEND/OP/FIXTURE/MODE ITERATIONS\n", argv[0]);
+    return 2;
+  }
+  const std::string spec = argv[1];
+  const long iterations = std::strtol(argv[2], nullptr, 10);
+  const auto part = [&](int k) {
+    std::size_t from = 0;
+    for (int i = 0; i < k; ++i) from = spec.find('/', from) + 1;
+    return std::string_view(spec).substr(from, spec.find('/', from) - from);
+  };
+  if (std::count(spec.begin(), spec.end(), '/') != 3) return 2;
+  const bool encode = part(1) == "encode";
+  const bool compress = part(3) == "zlib";
+  const std::string fixture(part(2));
+  if (part(0) == "sodium") return run<crumb::sodium_hmac_sha256>(encode, fixture, compress, iterations);
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+  if (part(0) == "openssl")
+    return run<crumb::openssl_hmac_sha256>(encode, fixture, compress, iterations);
+#endif
+  std::fprintf(stderr, "unknown backend in %s\n", spec.c_str());
+  return 2;
+}

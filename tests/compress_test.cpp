@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -9,7 +10,7 @@ using crumb::errc;
 
 using crumb_test::zlib_of;
 
-BOOST_AUTO_TEST_SUITE(compress)
+BOOST_AUTO_TEST_SUITE(compression)
 
 BOOST_AUTO_TEST_CASE(round_trip) {
   crumb::zlib_compression z;
@@ -22,12 +23,23 @@ BOOST_AUTO_TEST_CASE(round_trip) {
   BOOST_TEST(back == json);
 }
 
-// Django compresses only when len(compressed) < len(json) - 1.
+// What Python's zlib.compress(data) (level 6, Django's call) gives: zlib's compress2.
+std::size_t python_zlib_size(const std::string& data) {
+  std::string out(compressBound(static_cast<uLong>(data.size())), '\0');
+  uLongf n = static_cast<uLongf>(out.size());
+  BOOST_REQUIRE(compress2(reinterpret_cast<Bytef*>(out.data()), &n,
+                          reinterpret_cast<const Bytef*>(data.data()),
+                          static_cast<uLong>(data.size()), 6) == Z_OK);
+  return n;
+}
+
+// Django compresses only when len(compressed) < len(json) - 1; small inputs compress to
+// exactly Django's size, so crumb decides as Django does.
 BOOST_AUTO_TEST_CASE(compresses_only_when_it_saves_two_bytes) {
   crumb::zlib_compression z;
   for (std::size_t n = 0; n < 64; ++n) {
     std::string data(n, 'a');
-    const std::size_t compressed = zlib_of(data).size();
+    const std::size_t compressed = python_zlib_size(data);
     std::string out = "prefix";
     const bool used = z.compress_if_smaller(data, out);
     BOOST_TEST(used == (n >= 3 && compressed < n - 1), n);
@@ -35,6 +47,33 @@ BOOST_AUTO_TEST_CASE(compresses_only_when_it_saves_two_bytes) {
   }
   std::string out;
   BOOST_TEST(!z.compress_if_smaller("\x01\x9a\x77\x03\xfe", out));  // incompressible
+}
+
+// Up to small_input_bytes, zlib with a window sized for the input: the same length as
+// Django's zlib.compress for every fixture and for text of every size up to the limit
+// (past it, libdeflate, whose streams are shorter on sessions that size).
+BOOST_AUTO_TEST_CASE(small_inputs_compress_to_djangos_length) {
+  crumb::zlib_compression z;
+  std::vector<std::string> inputs = {crumb_test::fixture("small"), crumb_test::fixture("medium")};
+  std::string text;
+  for (std::size_t i = 0; text.size() < crumb::zlib_compression::small_input_bytes; ++i) {
+    text += "{\"k" + std::to_string(i * 7919 % 97) + "\":\"v" + std::to_string(i * i % 1013) + "\"},";
+    inputs.push_back(text.substr(0, std::min(text.size(), crumb::zlib_compression::small_input_bytes)));
+  }
+  for (const std::string& in : inputs) {
+    std::string packed;
+    if (!z.compress_if_smaller(in, packed)) continue;
+    BOOST_TEST(packed.size() == python_zlib_size(in), in.size());
+    std::string back;
+    BOOST_TEST(z.inflate(packed, back, 1 << 20) == errc::ok);
+    BOOST_TEST(back == in);
+  }
+  for (const char* name : {"large", "huge"}) {
+    const std::string in = crumb_test::fixture(name);
+    std::string packed;
+    BOOST_TEST(z.compress_if_smaller(in, packed));
+    BOOST_TEST(packed.size() <= python_zlib_size(in), name);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(inflate_is_bounded_exactly) {

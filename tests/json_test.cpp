@@ -2,6 +2,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <ios>
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <cstdio>
 #include <limits>
 #include <string>
@@ -51,6 +55,45 @@ BOOST_AUTO_TEST_CASE(floats_match_python_repr) {
       {123.456, "123.456"},
   };
   for (const auto& [d, text] : cases) BOOST_TEST(write(d) == text);
+}
+
+// The short-decimal path (at most 4 decimals, |d| < 1e8) must print what the general
+// path prints, for every double it accepts: decimals of every scale, their neighbours one
+// ulp away, and random bit patterns.
+BOOST_AUTO_TEST_CASE(short_decimals_print_as_the_general_path) {
+  std::mt19937_64 rng(20261125);
+  const auto check = [](double d) {
+    char fast[40], general[40];
+    const char* end = crumb::detail::write_short_decimal(fast, d);
+    if (end == nullptr) return 0;
+    const char* gend = crumb::detail::write_python_float_general(general, d);
+    BOOST_TEST(std::string(static_cast<const char*>(fast), end) ==
+                   std::string(static_cast<const char*>(general), gend),
+               std::hexfloat << d);
+    return 1;
+  };
+  int taken = 0;
+  static constexpr double scales[] = {1, 10, 100, 1000, 10000, 100000};
+  for (int i = 0; i < 300000; ++i) {
+    const double scale = scales[rng() % 6];
+    const auto n = static_cast<std::int64_t>(rng() % 2000000000000ULL) - 1000000000000LL;
+    const double d = static_cast<double>(n % static_cast<std::int64_t>(1e8 * scale)) / scale;
+    taken += check(d);
+    check(std::nextafter(d, 1e300));
+    check(std::nextafter(d, -1e300));
+    double bits;
+    const std::uint64_t r = rng();
+    std::memcpy(&bits, &r, sizeof bits);
+    if (std::isfinite(bits)) check(bits);
+  }
+  BOOST_TEST(taken > 200000);
+  for (const double d : {0.625, 19.99, -3.5, 1e7, 99999999.9999, 0.0001, 0.1, 0.3, 2.675, 1.0,
+                         -1.0, 12345678.5, 0.1 + 0.2})
+    check(d);
+  char out[40];
+  BOOST_TEST(crumb::detail::write_short_decimal(out, -0.0) == nullptr);  // "-0.0" elsewhere
+  BOOST_TEST(crumb::detail::write_short_decimal(out, 0.00001) == nullptr);
+  BOOST_TEST(crumb::detail::write_short_decimal(out, 1e8) == nullptr);
 }
 
 BOOST_AUTO_TEST_CASE(integers_and_literals) {

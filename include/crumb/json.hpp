@@ -74,7 +74,8 @@ class text_sink {
   text_sink(std::string& s, std::size_t at) noexcept : s_(s), at_(at) {}
   // A pointer with `n` bytes of room; say how far was written with advance_to().
   char* room(std::size_t n) {
-    if (s_.size() - at_ < n) s_.resize(std::max(at_ + n, s_.size() * 2 + 256));
+    if (s_.size() - at_ < n) [[unlikely]]
+      grow(n);
     return s_.data() + at_;
   }
   void advance_to(const char* end) noexcept { at_ = static_cast<std::size_t>(end - s_.data()); }
@@ -86,6 +87,8 @@ class text_sink {
   std::size_t length() const noexcept { return at_; }
 
  private:
+  [[gnu::noinline]] void grow(std::size_t n) { s_.resize(std::max(at_ + n, s_.size() * 2 + 256)); }
+
   std::string& s_;
   std::size_t at_;
 };
@@ -145,41 +148,46 @@ inline errc write_string(text_sink& sink, std::string_view s) {
       out += i - run;
     };
     while (i < end) {
-      if (i + 8 <= end) {  // most session text is plain ASCII: skip it 8 bytes at a time
-        std::uint64_t w;
-        std::memcpy(&w, s.data() + i, 8);
-        if (!any_byte_to_escape(w)) {
-          i += 8;
-          continue;
-        }
-      }
-      const std::uint8_t cls = escape_class[static_cast<std::uint8_t>(s[i])];
-      if (cls == 0) {
-        ++i;
+      // Most session text is plain ASCII: skip it 8 bytes at a time, the last few bytes
+      // in a word padded with spaces (which need no escape).
+      std::uint64_t w = 0x2020202020202020u;
+      const std::size_t n = std::min<std::size_t>(8, end - i);
+      if (n == 8) std::memcpy(&w, s.data() + i, 8);  // one load, not a memcpy call
+      else std::memcpy(&w, s.data() + i, n);
+      if (!any_byte_to_escape(w)) {
+        i += n;
         continue;
       }
-      copy_run();
-      if (cls == 1) {
-        *out++ = '\\';
-        *out++ = short_escape(s[i]);
-        ++i;
-      } else if (cls == 2) {
-        out = write_u_escape(out, static_cast<std::uint8_t>(s[i]));
-        ++i;
-      } else {
-        std::uint32_t cp = 0;
-        const std::size_t len = decode_utf8(s, i, cp);
-        if (len == 0) return errc::invalid_utf8;
-        if (cp >= 0x10000) {  // astral: a UTF-16 surrogate pair, as Python writes it
-          cp -= 0x10000;
-          out = write_u_escape(out, 0xD800 + (cp >> 10));
-          out = write_u_escape(out, 0xDC00 + (cp & 0x3FF));
-        } else {
-          out = write_u_escape(out, cp);
+      // Byte by byte through the word that holds something to escape.
+      for (const std::size_t stop = i + n; i < stop;) {
+        const std::uint8_t cls = escape_class[static_cast<std::uint8_t>(s[i])];
+        if (cls == 0) {
+          ++i;
+          continue;
         }
-        i += len;  // may pass `end` by up to 3 bytes: max_string_chars has room for it
+        copy_run();
+        if (cls == 1) {
+          *out++ = '\\';
+          *out++ = short_escape(s[i]);
+          ++i;
+        } else if (cls == 2) {
+          out = write_u_escape(out, static_cast<std::uint8_t>(s[i]));
+          ++i;
+        } else {
+          std::uint32_t cp = 0;
+          const std::size_t len = decode_utf8(s, i, cp);
+          if (len == 0) return errc::invalid_utf8;
+          if (cp >= 0x10000) {  // astral: a UTF-16 surrogate pair, as Python writes it
+            cp -= 0x10000;
+            out = write_u_escape(out, 0xD800 + (cp >> 10));
+            out = write_u_escape(out, 0xDC00 + (cp & 0x3FF));
+          } else {
+            out = write_u_escape(out, cp);
+          }
+          i += len;  // may pass `end` by up to 3 bytes: max_string_chars has room for it
+        }
+        run = i;
       }
-      run = i;
     }
     copy_run();
     if (i >= s.size()) break;

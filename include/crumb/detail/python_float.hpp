@@ -5,6 +5,8 @@
 #pragma once
 
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -16,9 +18,44 @@ namespace crumb::detail {
 /// The most characters write_python_float() writes ("-2.2250738585072014e-308").
 inline constexpr std::size_t max_python_float_chars = 32;
 
-/// Writes repr(d) of a finite `d` at `out` (room for max_python_float_chars); returns the
-/// end of what it wrote.
-inline char* write_python_float(char* out, double d) {
+/// repr(d) for the common case of a number with at most 4 decimals and |d| < 1e8 (0.625,
+/// 19.99, -3.5): N / 10^k for the fewest k in 0..4 with N / 10^k == d exactly as doubles.
+/// In that range the doubles are far denser than 10^-4, so that decimal is the only one of
+/// <= 4 decimals that reads back as d, hence the shortest, which is what repr() prints.
+/// nullptr when `d` is outside the case (then the general path below runs).
+inline char* write_short_decimal(char* out, double d) {
+  if (!(std::fabs(d) < 1e8) || d == 0) return nullptr;  // zero: keep the sign of -0.0
+  static constexpr double scale[] = {1, 10, 100, 1000, 10000};
+  for (int k = 0; k <= 4; ++k) {
+    const double scaled = d * scale[k];
+    const double n = std::round(scaled);
+    if (n / scale[k] != d) continue;
+    if (d < 0) *out++ = '-';
+    // |n| with a point before its last k digits (fraction digits end non-zero: k is the
+    // fewest), at least one digit before the point, and ".0" for a whole number.
+    auto digits = static_cast<std::uint64_t>(std::fabs(n));
+    char text[24];
+    char* t = text + sizeof text;
+    if (k == 0) {
+      *--t = '0';
+      *--t = '.';
+    }
+    for (int i = 0; i < k; ++i, digits /= 10) *--t = static_cast<char>('0' + digits % 10);
+    if (k != 0) *--t = '.';
+    do {
+      *--t = static_cast<char>('0' + digits % 10);
+      digits /= 10;
+    } while (digits != 0);
+    const auto len = static_cast<std::size_t>(text + sizeof text - t);
+    std::memcpy(out, t, len);
+    out += len;
+    return out;
+  }
+  return nullptr;
+}
+
+/// repr(d) of a finite `d` through the shortest round-trip digits of std::to_chars.
+inline char* write_python_float_general(char* out, double d) {
   char sci[40];
   const auto r = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific);
   const char* p = sci;
@@ -69,6 +106,13 @@ inline char* write_python_float(char* out, double d) {
   const int magnitude = std::abs(exponent);
   if (magnitude < 10) *out++ = '0';
   return std::to_chars(out, out + 8, magnitude).ptr;
+}
+
+/// Writes repr(d) of a finite `d` at `out` (room for max_python_float_chars); returns the
+/// end of what it wrote.
+inline char* write_python_float(char* out, double d) {
+  if (char* end = write_short_decimal(out, d)) return end;
+  return write_python_float_general(out, d);
 }
 
 /// Appends repr(d) of a finite `d` to `out`.

@@ -285,6 +285,32 @@ BOOST_AUTO_TEST_CASE(structure_errors) {
     BOOST_TEST(read_error(bad) == errc::json_invalid, bad);
 }
 
+// What the writer accepts at a depth, the reader accepts at the same depth, whatever is
+// innermost: a value written at max_depth once failed to read back when it held a scalar.
+BOOST_AUTO_TEST_CASE(writer_and_reader_agree_on_depth) {
+  for (const std::size_t max : {1u, 2u, 8u, 64u}) {
+    crumb::json::limits lim;
+    lim.max_depth = max;
+    crumb::json::reader reader(lim);
+    const crumb::value innermost[] = {crumb::array{}, crumb::array{1}, crumb::object{{"a", 1}},
+                                      crumb::object{{"a", "text"}, {"b", 2.5}}};
+    for (const crumb::value& inner : innermost) {
+      crumb::value v = inner;
+      for (std::size_t i = 1; i < max; ++i) v = crumb::array{std::move(v)};
+      std::string text;
+      BOOST_TEST_REQUIRE(crumb::json::write(v, text, max) == errc::ok);
+      crumb::value back;
+      BOOST_TEST(reader.read(text, back) == errc::ok, max << ": " << text);
+      BOOST_TEST((back == v));
+      const crumb::value deeper = crumb::array{v};
+      text.clear();
+      BOOST_TEST(crumb::json::write(deeper, text, max) == errc::json_too_deep);
+      BOOST_TEST(reader.read("[" + crumb::json::to_string(v).value() + "]", back) ==
+                 errc::json_too_deep);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(depth_limit) {
   crumb::json::limits lim;
   lim.max_depth = 8;

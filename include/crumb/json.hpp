@@ -317,7 +317,7 @@ class reader {
     simdjson::dom::element root;
     const auto error = parser_.parse(json.data(), json.size(), false).get(root);
     if (error != simdjson::SUCCESS) return translate(error, json);
-    return build(root, out);
+    return build(root, out, limits_.max_depth);
   }
 
   const limits& current_limits() const noexcept { return limits_; }
@@ -325,8 +325,10 @@ class reader {
  private:
   errc prepare() {
     if (allocated_) return errc::ok;
-    // simdjson counts depth as crumb does: `[]` is 1, `[[]]` is 2.
-    if (parser_.allocate(limits_.max_bytes, limits_.max_depth) != simdjson::SUCCESS)
+    // simdjson also counts a scalar inside a container as a level ([1] is 2 to it), while
+    // crumb counts containers only, as the writer does ([1] and [] are 1): one more level
+    // for simdjson, and build() holds containers to max_depth.
+    if (parser_.allocate(limits_.max_bytes, limits_.max_depth + 1) != simdjson::SUCCESS)
       return errc::too_large;
     allocated_ = true;
     return errc::ok;
@@ -346,7 +348,7 @@ class reader {
 
   // Builds into `out`, reusing the strings, arrays and objects it already holds, so that
   // decoding the same shape again (every request of a session) allocates nothing.
-  static errc build(simdjson::dom::element e, value& out) {
+  static errc build(simdjson::dom::element e, value& out, std::size_t depth_left) {
     using simdjson::dom::element_type;
     switch (e.type()) {
       case element_type::NULL_VALUE: out = nullptr; return errc::ok;
@@ -361,6 +363,7 @@ class reader {
         return errc::ok;
       }
       case element_type::ARRAY: {
+        if (depth_left == 0) return errc::json_too_deep;
         simdjson::dom::array source;
         if (e.get_array().get(source) != simdjson::SUCCESS) return errc::json_invalid;
         if (!out.is_array()) out = array();
@@ -368,13 +371,14 @@ class reader {
         std::size_t n = 0;
         for (simdjson::dom::element item : source) {
           value& slot = n < items.size() ? items[n] : items.emplace_back();
-          if (const errc err = build(item, slot); err != errc::ok) return err;
+          if (const errc err = build(item, slot, depth_left - 1); err != errc::ok) return err;
           ++n;
         }
         items.erase(items.begin() + static_cast<std::ptrdiff_t>(n), items.end());
         return errc::ok;
       }
       case element_type::OBJECT: {
+        if (depth_left == 0) return errc::json_too_deep;
         simdjson::dom::object source;
         if (e.get_object().get(source) != simdjson::SUCCESS) return errc::json_invalid;
         if (!out.is_object()) out = object();
@@ -384,7 +388,9 @@ class reader {
         for (simdjson::dom::key_value_pair field : source) {
           if (n < entries.size()) entries[n].first.assign(field.key);
           else entries.emplace_back(std::string(field.key), value());
-          if (const errc err = build(field.value, entries[n].second); err != errc::ok) return err;
+          if (const errc err = build(field.value, entries[n].second, depth_left - 1);
+              err != errc::ok)
+            return err;
           ++n;
         }
         entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(n), entries.end());

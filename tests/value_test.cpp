@@ -97,6 +97,35 @@ BOOST_AUTO_TEST_CASE(from_entries_with_many_keys_uses_the_same_rule) {
   BOOST_TEST((o.begin() + 5)->first == "k5");
 }
 
+// Up to 32 keys, duplicates are found through a small hash table on the length and three
+// sampled bytes: keys alike in all of those (and unalike) must still be told apart, and a
+// duplicate found at every pair of positions.
+BOOST_AUTO_TEST_CASE(small_objects_find_every_duplicate) {
+  // Same length, first, middle and last byte: they meet in one slot.
+  std::vector<std::string> alike;
+  for (char c = 'A'; alike.size() < 32; ++c) alike.push_back(std::string("x") + c + "m" + c + "y");
+  std::vector<std::string> unalike;
+  for (int i = 0; i < 32; ++i) unalike.push_back(i % 3 == 0 ? "" + std::to_string(i) : "k" + std::to_string(i * 37));
+  for (const auto* keys : {&alike, &unalike}) {
+    for (std::size_t n = 2; n <= 12; ++n) {
+      for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = i + 1; j < n; ++j) {
+          std::vector<crumb::object::entry> entries;
+          for (std::size_t k = 0; k < n; ++k)
+            entries.emplace_back((*keys)[k == j ? i : k], static_cast<std::int64_t>(k));
+          const auto o = crumb::object::from_entries(std::move(entries));
+          BOOST_TEST(o.size() == n - 1, n << " " << i << " " << j);
+          BOOST_TEST(*o.find((*keys)[i])->if_int() == static_cast<std::int64_t>(j));
+          BOOST_TEST((o.begin() + static_cast<std::ptrdiff_t>(i))->first == (*keys)[i]);
+        }
+      }
+    }
+    std::vector<crumb::object::entry> all;
+    for (std::size_t k = 0; k < 32; ++k) all.emplace_back((*keys)[k], 1);
+    BOOST_TEST(crumb::object::from_entries(std::move(all)).size() == 32u);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(builtin_traits_round_trip) {
   BOOST_TEST(crumb::value_as<int>(crumb::to_value(42)).value() == 42);
   BOOST_TEST(crumb::value_as<bool>(crumb::to_value(true)).value());

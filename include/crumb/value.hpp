@@ -189,10 +189,34 @@ inline void object::collapse_duplicates() {
   const std::size_t n = entries_.size();
   if (n < 2) return;
   bool has_duplicates = false;
-  if (n <= 32) {
+  if (n <= 8) {  // at most 28 pairs: comparing them all is cheapest
     for (std::size_t i = 1; i < n && !has_duplicates; ++i)
       for (std::size_t j = 0; j < i && !has_duplicates; ++j)
         has_duplicates = entries_[i].first == entries_[j].first;
+  } else if (n <= 32) {
+    // A 64-slot open-addressing table of entry indices, hashed on the length and three
+    // sampled bytes: only keys that meet in a slot are compared (all pairs cost ~10% of
+    // a 20-key decode).
+    std::uint8_t slot_of[64] = {};  // entry index + 1; 0 is empty
+    for (std::size_t i = 0; i < n && !has_duplicates; ++i) {
+      const std::string& key = entries_[i].first;
+      std::size_t h = key.size() * 0x9E3779B1u;
+      if (!key.empty()) {
+        h ^= static_cast<unsigned char>(key.front()) * 0x85EBCA77u;
+        h ^= static_cast<unsigned char>(key.back()) * 0xC2B2AE3Du;
+        h ^= static_cast<unsigned char>(key[key.size() / 2]) * 0x27D4EB2Fu;
+      }
+      for (std::size_t at = (h ^ (h >> 7)) & 63;; at = (at + 1) & 63) {
+        if (slot_of[at] == 0) {
+          slot_of[at] = static_cast<std::uint8_t>(i + 1);
+          break;
+        }
+        if (entries_[slot_of[at] - 1].first == key) {
+          has_duplicates = true;
+          break;
+        }
+      }
+    }
   } else {
     // Sorted (hash, index) pairs in a per-thread buffer: the usual no-duplicates answer
     // costs no allocation once the buffer has grown.

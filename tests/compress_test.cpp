@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE compress
 #include <boost/test/unit_test.hpp>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,25 @@ BOOST_AUTO_TEST_CASE(small_inputs_compress_to_djangos_length) {
     std::string packed;
     BOOST_TEST(z.compress_if_smaller(in, packed));
     BOOST_TEST(packed.size() <= python_zlib_size(in), name);
+  }
+}
+
+// A level outside 0..12 is refused when the policy is made, not at the first long session;
+// 0 never compresses, whatever the size (zlib's small path included).
+BOOST_AUTO_TEST_CASE(levels_are_checked_up_front) {
+  BOOST_CHECK_THROW(crumb::zlib_compression(-1), std::invalid_argument);
+  BOOST_CHECK_THROW(crumb::zlib_compression(13), std::invalid_argument);
+  for (const int level : {1, 9, 12}) {
+    crumb::zlib_compression z(level);
+    for (const char* name : {"small", "huge"}) {
+      std::string packed;
+      BOOST_TEST(z.compress_if_smaller(crumb_test::fixture(name), packed), level << name);
+    }
+  }
+  crumb::zlib_compression none(0);
+  for (const char* name : {"small", "huge"}) {
+    std::string packed;
+    BOOST_TEST(!none.compress_if_smaller(crumb_test::fixture(name), packed));
   }
 }
 

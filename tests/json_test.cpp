@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE json
 #include <boost/test/unit_test.hpp>
 
+#include <cfenv>
 #include <cmath>
 #include <ios>
 #include <cstdint>
@@ -90,6 +91,13 @@ BOOST_AUTO_TEST_CASE(short_decimals_print_as_the_general_path) {
   for (const double d : {0.625, 19.99, -3.5, 1e7, 99999999.9999, 0.0001, 0.1, 0.3, 2.675, 1.0,
                          -1.0, 12345678.5, 0.1 + 0.2})
     check(d);
+  // Rounding other than to nearest (set by the program) leaves floats to the general path.
+  const int mode = std::fegetround();
+  std::fesetround(FE_UPWARD);
+  char up[40];
+  const char* up_end = crumb::detail::write_python_float(up, std::nextafter(0.3, 1.0));
+  std::fesetround(mode);
+  BOOST_TEST(std::string(static_cast<const char*>(up), up_end) == "0.30000000000000004");
   char out[40];
   BOOST_TEST(crumb::detail::write_short_decimal(out, -0.0) == nullptr);  // "-0.0" elsewhere
   BOOST_TEST(crumb::detail::write_short_decimal(out, 0.00001) == nullptr);

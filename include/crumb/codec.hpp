@@ -180,8 +180,15 @@ class basic_codec {
                                                    json_text);
           e != errc::ok)
         return e;
-      if (inflated_.size() < json_text.size() + json::reader::padding) {
-        inflated_.resize(json_text.size() + json::reader::padding);
+      if (const std::size_t need = json_text.size() + json::reader::padding;
+          inflated_.size() < need) {
+        if (inflated_.capacity() < need) {  // exactly: growing may double past the bound
+          std::string exact;
+          exact.reserve(need);
+          exact.assign(json_text);
+          inflated_.swap(exact);
+        }
+        inflated_.resize(need);
         json_text = std::string_view(inflated_.data(), json_text.size());
       }
     }

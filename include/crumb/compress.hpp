@@ -11,6 +11,7 @@
 #include <concepts>
 #include <cstddef>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -47,11 +48,11 @@ struct no_compression {
 };
 
 /// zlib format (RFC 1950), which any zlib (Python's included) inflates. Most sessions are
-/// small: up to small_input_bytes they go through zlib with a window and hash sized for
+/// small: up to small_input_bytes they go through zlib with a hash and block sized for
 /// them (measured: 202 bytes in 3.8 us against libdeflate's 5.0 us, which clears 128 KiB
-/// or more of match-finder tables on every call; and the same bytes as Django's zlib, where
-/// libdeflate's come out a few bytes longer on some inputs). Longer ones go through
-/// libdeflate, faster there and shorter than zlib. Inflating is libdeflate's, one shot.
+/// or more of match-finder tables on every call; and Django's own bytes, where libdeflate's
+/// come out a few bytes longer on some inputs). Longer ones go through libdeflate, faster
+/// there and shorter than zlib. Inflating is libdeflate's, one shot.
 /// Keeps its compressors and decompressor; copying makes fresh ones. Not thread-safe: one
 /// per thread, like the codec that owns it.
 class zlib_compression {
@@ -60,9 +61,14 @@ class zlib_compression {
   /// its symbol buffer one block, as Django's zlib.compress does for them.
   static constexpr std::size_t small_input_bytes = 1024;
 
-  /// `level` on zlib's scale (1 fastest ... 9 smallest); 6 is zlib's and Python's default.
-  /// Up to 12 for libdeflate's longer inputs (zlib stops at 9).
-  explicit zlib_compression(int level = 6) : level_(level) {}
+  /// `level` on zlib's scale (1 fastest ... 9 smallest; 0 never compresses); 6 is zlib's
+  /// and Python's default. 10 to 12 reach further for libdeflate's longer inputs (zlib
+  /// stops at 9). Throws std::invalid_argument outside 0 to 12: a configuration bug, found
+  /// at start-up rather than at the first long session.
+  explicit zlib_compression(int level = 6) : level_(level) {
+    if (level < 0 || level > 12)
+      detail::raise<std::invalid_argument>("crumb: zlib_compression level must be 0 to 12");
+  }
   zlib_compression(const zlib_compression& other) : level_(other.level_) {}
   zlib_compression& operator=(const zlib_compression& other) {
     if (this != &other) {
@@ -75,7 +81,7 @@ class zlib_compression {
 
   /// See compression_policy. Allocates only to grow `out` (and once, each compressor).
   bool compress_if_smaller(std::string_view in, std::string& out) {
-    if (in.size() < 3) return false;
+    if (in.size() < 3 || level_ == 0) return false;
     const std::size_t at = out.size();
     const std::size_t n = in.size() <= small_input_bytes ? deflate_small(in, out, at)
                                                          : deflate_large(in, out, at);
@@ -110,9 +116,10 @@ class zlib_compression {
   // `in` through zlib into out[at...]; returns the compressed size, 0 when it failed.
   std::size_t deflate_small(std::string_view in, std::string& out, std::size_t at) {
     if (!small_ready_) {
-      // 2 KiB window: matches reach the whole of a 1 KiB input (zlib keeps 262 bytes of
-      // look-ahead). memLevel 4: a 2^11 hash and a 1024-symbol block.
-      if (deflateInit2(&small_, std::clamp(level_, 1, 9), Z_DEFLATED, 11, 4, Z_DEFAULT_STRATEGY) !=
+      // Python's window (15 bits: the same zlib header, so Django's bytes; a reset does not
+      // clear the window) and memLevel 4: a 2^11 hash to clear per call instead of 2^15,
+      // and a 1024-symbol block, so a 1 KiB input is one block as with Django's.
+      if (deflateInit2(&small_, std::min(level_, 9), Z_DEFLATED, 15, 4, Z_DEFAULT_STRATEGY) !=
           Z_OK)
         detail::raise<std::bad_alloc>();
       small_ready_ = true;

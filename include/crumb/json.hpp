@@ -328,7 +328,8 @@ class reader {
     // simdjson also counts a scalar inside a container as a level ([1] is 2 to it), while
     // crumb counts containers only, as the writer does ([1] and [] are 1): one more level
     // for simdjson, and build() holds containers to max_depth.
-    if (parser_.allocate(limits_.max_bytes, limits_.max_depth + 1) != simdjson::SUCCESS)
+    const std::size_t depth = std::min(limits_.max_depth, SIZE_MAX - 1) + 1;
+    if (parser_.allocate(limits_.max_bytes, depth) != simdjson::SUCCESS)
       return errc::too_large;
     allocated_ = true;
     return errc::ok;

@@ -83,7 +83,8 @@ namespace detail {
 // a struct copied per message, with no allocation: EVP_MAC_init and EVP_MD_CTX_copy_ex
 // allocate on every call (2 malloc/free pairs per MAC) and cost ~1.6k instructions more.
 // OpenSSL 3 deprecates these functions but keeps them; where they are hidden
-// (OPENSSL_NO_DEPRECATED), the EVP_MAC version below is used.
+// (OPENSSL_NO_DEPRECATED), the EVP_MAC version below is used. The two keys differ in
+// layout: define OPENSSL_NO_DEPRECATED alike in every file of a program that uses crumb.
 #    if defined(__GNUC__)
 #      pragma GCC diagnostic push
 #      pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -205,7 +206,7 @@ class openssl_evp_hmac_key {
   }
 
   std::string raw_;
-  EVP_MAC_CTX* ctx_ = nullptr;  // keyed; sign() re-initialises it, hence one per thread
+  EVP_MAC_CTX* ctx_ = nullptr;  // keyed; sign() re-initialises it: one codec per thread
 };
 
 inline constexpr char sha256_name[] = "SHA256";

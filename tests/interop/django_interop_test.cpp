@@ -15,7 +15,7 @@
 // Live interop with the real Django (Debian's python3-django, run by /usr/bin/python3
 // through tests/interop/django_peer.py): Django's tokens decode in crumb to equal values,
 // crumb's tokens load in Django to equal values, and with a fixed clock crumb's
-// uncompressed tokens are byte-identical to Django's.
+// tokens are byte-identical to Django's (compressed ones up to 1 KiB of JSON).
 namespace {
 
 constexpr std::int64_t now = 1750000000;
@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(django_tokens_decode_in_crumb) {
   const auto answers = ask_django(requests);
 
   auto codec = make_codec(true);
-  int identical = 0, compressed = 0, decided_differently = 0;
+  int identical = 0, compressed = 0;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const std::string& json = cases[i / 2];
     const bool compress = i % 2 == 1;
@@ -129,26 +129,24 @@ BOOST_AUTO_TEST_CASE(django_tokens_decode_in_crumb) {
     BOOST_TEST(crumb::json::to_string(*decoded).value() == json);
     if (token.front() == '.') ++compressed;
 
-    // Same clock, same secret: crumb's uncompressed tokens are Django's, byte for byte.
+    // Same clock, same secret: crumb's tokens are Django's, byte for byte, uncompressed
+    // ones always and compressed ones up to zlib_compression::small_input_bytes of JSON
+    // (zlib itself compresses those, as Python's zlib.compress does). Longer ones go
+    // through libdeflate: other bytes, never longer.
     auto crumb_side = make_codec(compress);
     const std::string mine = crumb_side.encode(crumb_test::parse(json)).value();
-    if (token.front() != '.') {
+    if (token.front() != '.' || json.size() <= crumb::zlib_compression::small_input_bytes) {
       BOOST_TEST(mine == token, json);
       ++identical;
-    } else if (mine.front() != '.') {
-      // libdeflate's bytes differ from zlib's, so near the "saves 2 bytes" line the two
-      // may decide differently; crumb's token is then Django's uncompressed one.
-      BOOST_TEST(mine == str(answers[i - 1], "token"), json);
-      ++decided_differently;
+    } else {
+      BOOST_TEST(mine.size() <= token.size(), json);
     }
   }
   BOOST_TEST(requests.size() >= 30u);
   BOOST_TEST(compressed >= 5);
-  BOOST_TEST(identical >= 21);
-  BOOST_TEST(decided_differently <= 2);
+  BOOST_TEST(identical >= 36);
   BOOST_TEST_MESSAGE(requests.size() << " Django tokens decoded, " << identical
-                                     << " byte-identical, " << compressed << " compressed, "
-                                     << decided_differently << " compressed by Django only");
+                                     << " byte-identical, " << compressed << " compressed");
 }
 
 BOOST_AUTO_TEST_CASE(crumb_tokens_load_in_django) {

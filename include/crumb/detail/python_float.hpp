@@ -5,6 +5,7 @@
 #pragma once
 
 #include <charconv>
+#include <cfenv>
 #include <cmath>
 #include <cstdint>
 #include <cstddef>
@@ -25,6 +26,8 @@ inline constexpr std::size_t max_python_float_chars = 32;
 /// nullptr when `d` is outside the case (then the general path below runs).
 inline char* write_short_decimal(char* out, double d) {
   if (!(std::fabs(d) < 1e8) || d == 0) return nullptr;  // zero: keep the sign of -0.0
+  // The read-back check below is exact only when rounding to nearest, as by default.
+  if (std::fegetround() != FE_TONEAREST) return nullptr;
   static constexpr double scale[] = {1, 10, 100, 1000, 10000};
   for (int k = 0; k <= 4; ++k) {
     const double scaled = d * scale[k];

@@ -17,6 +17,7 @@
 #include "crumb/clock.hpp"
 #include "crumb/compress.hpp"
 #include "crumb/detail/base64_impl.hpp"
+#include "crumb/detail/grow.hpp"
 #include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
 #include "crumb/json.hpp"
@@ -180,17 +181,9 @@ class basic_codec {
                                                    json_text);
           e != errc::ok)
         return e;
-      if (const std::size_t need = json_text.size() + json::reader::padding;
-          inflated_.size() < need) {
-        if (inflated_.capacity() < need) {  // exactly: growing may double past the bound
-          std::string exact;
-          exact.reserve(need);
-          exact.assign(json_text);
-          inflated_.swap(exact);
-        }
-        inflated_.resize(need);
-        json_text = std::string_view(inflated_.data(), json_text.size());
-      }
+      const std::size_t inflated = json_text.size();
+      detail::grow_exactly(inflated_, inflated + json::reader::padding);  // within the bound
+      json_text = std::string_view(inflated_.data(), inflated);
     }
     return reader_.read_padded(json_text, out);
   }

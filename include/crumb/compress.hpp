@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "crumb/detail/grow.hpp"
 #include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
 
@@ -159,16 +160,7 @@ class zlib_compression {
     // Sessions compress 3-10x; start near that and grow, re-running the (fast) inflate.
     std::size_t room = std::min(max_out, std::max<std::size_t>(in.size() * 8, 4096));
     for (;;) {
-      if (out.size() < at + room) {
-        if (out.capacity() < at + room) {
-          // Reserve exactly: growing in place may double the capacity past the bound.
-          std::string exact;
-          exact.reserve(at + room);
-          exact.assign(out, 0, at);
-          out.swap(exact);
-        }
-        out.resize(at + room);
-      }
+      detail::grow_exactly(out, at + room);  // never past max_out
       std::size_t consumed = 0;
       const libdeflate_result r = libdeflate_zlib_decompress_ex(
           decompressor_, in.data(), in.size(), out.data() + at, room, &consumed, &produced);

@@ -89,20 +89,19 @@ namespace detail {
 #      pragma GCC diagnostic push
 #      pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #    endif
-struct openssl_sha256 {
-  using context = SHA256_CTX;
-  static constexpr std::size_t block_size = SHA256_CBLOCK;
-  static void init(context& c) noexcept { SHA256_Init(&c); }
-  static void update(context& c, const void* p, std::size_t n) noexcept { SHA256_Update(&c, p, n); }
-  static void final(context& c, std::uint8_t* out) noexcept { SHA256_Final(out, &c); }
+template <class Context, std::size_t Block, int (*Init)(Context*),
+          int (*Update)(Context*, const void*, std::size_t),
+          int (*Final)(unsigned char*, Context*)>
+struct openssl_hash {
+  using context = Context;
+  static constexpr std::size_t block_size = Block;
+  static void init(context& c) noexcept { Init(&c); }
+  static void update(context& c, const void* p, std::size_t n) noexcept { Update(&c, p, n); }
+  static void final(context& c, std::uint8_t* out) noexcept { Final(out, &c); }
 };
-struct openssl_sha1 {
-  using context = SHA_CTX;
-  static constexpr std::size_t block_size = SHA_CBLOCK;
-  static void init(context& c) noexcept { SHA1_Init(&c); }
-  static void update(context& c, const void* p, std::size_t n) noexcept { SHA1_Update(&c, p, n); }
-  static void final(context& c, std::uint8_t* out) noexcept { SHA1_Final(out, &c); }
-};
+using openssl_sha256 =
+    openssl_hash<SHA256_CTX, SHA256_CBLOCK, SHA256_Init, SHA256_Update, SHA256_Final>;
+using openssl_sha1 = openssl_hash<SHA_CTX, SHA_CBLOCK, SHA1_Init, SHA1_Update, SHA1_Final>;
 #    if defined(__GNUC__)
 #      pragma GCC diagnostic pop
 #    endif

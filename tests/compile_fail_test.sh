@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What must not compile, refused by the compiler (each beside a control that compiles):
 #   - a type with no crumb::value_traits, with crumb's own message;
-#   - a session manager over a temporary store, or a session of a temporary manager.
+#   - a session manager over a temporary store, a session of a temporary manager, and a
+#     session over temporary settings or a temporary codec.
 # usage: compile_fail_test.sh CXX INCLUDE_DIR COMPILE_FAIL_DIR
 set -uo pipefail
 cxx=$1
@@ -17,8 +18,9 @@ log=$(syntax "$dir/unserializable.cpp") && fail "a type without value_traits com
 grep -q "no crumb::value_traits<T>::to_value for this type" <<<"$log" ||
   { echo "$log" | head -20; fail "the error does not carry crumb's message"; }
 echo "unserializable type refused at compile time, with crumb's message"
-for case in -DCRUMB_TEMPORARY_STORE -DCRUMB_TEMPORARY_MANAGER; do
+for case in -DCRUMB_TEMPORARY_STORE -DCRUMB_TEMPORARY_MANAGER -DCRUMB_TEMPORARY_SETTINGS \
+    -DCRUMB_TEMPORARY_CODEC; do
   log=$(syntax "$case" "$dir/dangling.cpp") && fail "$case compiled"
   grep -qE "use of deleted function|call to deleted" <<<"$log" || { echo "$log" | head; fail "$case: not refused as deleted"; }
 done
-echo "a temporary store or manager refused at compile time"
+echo "a temporary store, manager, settings or codec refused at compile time"

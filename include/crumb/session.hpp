@@ -57,8 +57,12 @@ concept session_codec = requires(C& c, const value& v, std::string& s, std::stri
 template <session_codec Codec, session_store Store = memory_store, clock_policy Clock = system_clock>
 class basic_session {
  public:
+  /// `codec`, `*store` and `settings` are referred to, not copied: each must outlive the
+  /// session. A temporary codec or settings would dangle, so they do not compile.
   basic_session(Codec& codec, Store* store, const session_settings& settings, Clock clock = {})
       : codec_(codec), store_(store), settings_(settings), clock_(std::move(clock)) {}
+  basic_session(Codec&&, Store*, const session_settings&, Clock = {}) = delete;
+  basic_session(Codec&, Store*, const session_settings&&, Clock = {}) = delete;
 
   /// Takes the session's cookie(s) from a request's `Cookie:` header. Cheap: nothing is
   /// verified or decoded until the session is first used. Of chunk cookies, only the

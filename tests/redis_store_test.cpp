@@ -86,6 +86,16 @@ BOOST_AUTO_TEST_CASE(entries_expire_and_are_not_updated_after) {
   BOOST_TEST(store.sweep() == 1u);
 }
 
+// Regression: a TTL past Redis's clock was passed on unchanged, and Redis refused it.
+BOOST_AUTO_TEST_CASE(a_ttl_past_the_end_of_time_is_held_not_refused) {
+  crumb::redis_store store(redis_options());
+  const std::string id = crumb::new_store_id();
+  BOOST_TEST(store.create(id, "forever", std::chrono::seconds::max()).ok());
+  BOOST_TEST(store.update(id, "still", std::chrono::seconds::max()).ok());
+  BOOST_TEST(read_back(store, id) == "still");
+  BOOST_TEST(store.erase(id).ok());
+}
+
 BOOST_AUTO_TEST_CASE(limits_refuse_and_evict_no_one) {
   auto opts = redis_options();
   opts.limits.max_entries = 20;

@@ -178,6 +178,8 @@ while true do
 end
 )lua";
 
+  static constexpr long long max_ttl_seconds = 2147483647;
+
   std::string index_key() const { return opts_.prefix + "@index"; }
   std::string sizes_key() const { return opts_.prefix + "@sizes"; }
   std::string bytes_key() const { return opts_.prefix + "@bytes"; }
@@ -185,7 +187,9 @@ end
   store_status run_script(std::string_view body, std::string_view id, std::string_view data,
                           std::chrono::seconds ttl) {
     const std::string script = std::string(purge_lua) + std::string(body);
-    const long long seconds = std::max<long long>(ttl.count(), 1);
+    // Redis refuses an EX whose deadline overflows its millisecond clock ("invalid expire
+    // time"): a TTL beyond 2^31 - 1 s (68 years) is held there, as the other stores saturate.
+    const long long seconds = std::clamp<long long>(ttl.count(), 1, max_ttl_seconds);
     return call({"EVAL", script, "4", opts_.prefix + std::string(id), index_key(), sizes_key(),
                  bytes_key(), std::string(id), std::string(data), std::to_string(seconds),
                  std::to_string(opts_.limits.max_entries), std::to_string(opts_.limits.max_bytes)},

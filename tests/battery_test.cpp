@@ -39,25 +39,25 @@ BOOST_AUTO_TEST_SUITE(battery)
 BOOST_AUTO_TEST_CASE(sizes) {
   BOOST_TEST(decode("") == errc::malformed);
   BOOST_TEST(decode("A") == errc::malformed);
-  BOOST_TEST(decode(":") == errc::bad_signature);
+  BOOST_TEST(decode(":") == errc::invalid_signature);
   BOOST_TEST(decode(std::string(1 << 20, 'A')) == errc::too_large);
   BOOST_TEST(decode(std::string(1 << 20, ':')) == errc::too_large);
   // Just under the token limit, the MAC check still runs (and fails).
   BOOST_TEST(decode(std::string(64 * 1024 - 44, 'A') + ":" + std::string(43, 'A')) ==
-             errc::bad_signature);
+             errc::invalid_signature);
 }
 
 BOOST_AUTO_TEST_CASE(separators_in_odd_places) {
   for (const char* t : {"::", ":::", "a::", "::a", "a:b", "a:b:c:d", ":1r31eq:sig"})
-    BOOST_TEST(decode(t) == errc::bad_signature, t);
+    BOOST_TEST(decode(t) == errc::invalid_signature, t);
   // A key holder's odd shapes: a payload holding a separator, no payload at all.
   const std::string ts = crumb_test::timestamp(t0);
   BOOST_TEST(decode(crumb_test::sign_raw<crumb::default_hmac_sha256>("e30:e30:" + ts, secret)) ==
              errc::malformed);
   BOOST_TEST(decode(crumb_test::sign_raw<crumb::default_hmac_sha256>(":" + ts, secret)) ==
-             errc::json_invalid);
+             errc::invalid_json);
   BOOST_TEST(decode(crumb_test::sign_raw<crumb::default_hmac_sha256>(".:" + ts, secret)) ==
-             errc::bad_compression);
+             errc::invalid_compression);
 }
 
 BOOST_AUTO_TEST_CASE(non_base64_characters) {
@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_CASE(non_base64_characters) {
   for (const char c : {'+', '/', '=', ' ', '\n', '\0', '\xff', '.'}) {
     std::string bad = token;
     bad[1] = c;  // the attacker's version: the MAC no longer matches
-    BOOST_TEST(decode(bad) == errc::bad_signature);
+    BOOST_TEST(decode(bad) == errc::invalid_signature);
     const std::string payload = std::string("e") + c + "0";
     BOOST_TEST(decode(crumb_test::sign_raw<crumb::default_hmac_sha256>(
                    payload + ":" + crumb_test::timestamp(t0), secret)) == errc::malformed);
@@ -100,10 +100,10 @@ BOOST_AUTO_TEST_CASE(every_flip_and_truncation_of_every_compressed_fixture) {
       for (int bit = 0; bit < 8; ++bit) {
         std::string bad = token;
         bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
-        rejected += codec.decode_into(bad, out) == errc::bad_signature;
+        rejected += codec.decode_into(bad, out) == errc::invalid_signature;
       }
       const errc cut = codec.decode_into(std::string_view(token).substr(0, i), out);
-      rejected += cut == (i <= token.find(':') ? errc::malformed : errc::bad_signature);
+      rejected += cut == (i <= token.find(':') ? errc::malformed : errc::invalid_signature);
     }
     BOOST_TEST(rejected == static_cast<int>(token.size() * 9), name);
   }
@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(decompression_bomb) {
 
 BOOST_AUTO_TEST_CASE(nesting_100000_deep) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
-  BOOST_TEST(decode(signed_json(deep, true)) == errc::json_too_deep);
+  BOOST_TEST(decode(signed_json(deep, true)) == errc::too_deep);
   const std::string deep_objects = [] {
     std::string s;
     for (int i = 0; i < 100000; ++i) s += "{\"a\":";
@@ -133,11 +133,11 @@ BOOST_AUTO_TEST_CASE(nesting_100000_deep) {
     s += std::string(100000, '}');
     return s;
   }();
-  BOOST_TEST(decode(signed_json(deep_objects, true)) == errc::json_too_deep);
+  BOOST_TEST(decode(signed_json(deep_objects, true)) == errc::too_deep);
   // And crumb will not write what it would refuse to read.
   crumb::value v = 1;
   for (int i = 0; i < 100; ++i) v = crumb::array{std::move(v)};
-  BOOST_TEST(make_codec().encode(v).error() == errc::json_too_deep);
+  BOOST_TEST(make_codec().encode(v).error() == errc::too_deep);
 }
 
 BOOST_AUTO_TEST_CASE(ten_thousand_keys) {
@@ -165,8 +165,8 @@ BOOST_AUTO_TEST_CASE(strings) {
   BOOST_TEST(decode(signed_json("{\"\xed\xa0\x80\":1}")) == errc::invalid_utf8);  // raw surrogate
   BOOST_TEST(decode(signed_json(R"({"a":"\ud800"})")) == errc::invalid_utf8);
   BOOST_TEST(decode(signed_json(R"({"a":"\udfff\ud800"})")) == errc::invalid_utf8);
-  BOOST_TEST(decode(signed_json(std::string("{\"a\":\"x\0y\"}", 11))) == errc::json_invalid);
-  BOOST_TEST(decode(signed_json(std::string("{\"a\":1}\0", 8))) == errc::json_invalid);
+  BOOST_TEST(decode(signed_json(std::string("{\"a\":\"x\0y\"}", 11))) == errc::invalid_json);
+  BOOST_TEST(decode(signed_json(std::string("{\"a\":1}\0", 8))) == errc::invalid_json);
   auto codec = make_codec();  // an escaped NUL is a fine character
   const auto v = codec.decode(signed_json(R"({"a":"x\u0000y"})"));
   BOOST_REQUIRE(v.has_value());
@@ -179,9 +179,9 @@ BOOST_AUTO_TEST_CASE(numbers) {
   BOOST_TEST(decode(signed_json(R"({"a":18446744073709551616})")) == errc::number_out_of_range);
   BOOST_TEST(decode(signed_json(R"({"a":18446744073709551615})")) == errc::number_out_of_range);
   BOOST_TEST(decode(signed_json(R"({"a":9223372036854775808})")) == errc::number_out_of_range);
-  BOOST_TEST(decode(signed_json(R"({"a":NaN})")) == errc::json_invalid);
-  BOOST_TEST(decode(signed_json(R"({"a":Infinity})")) == errc::json_invalid);
-  BOOST_TEST(decode(signed_json(R"({"a":01})")) == errc::json_invalid);
+  BOOST_TEST(decode(signed_json(R"({"a":NaN})")) == errc::invalid_json);
+  BOOST_TEST(decode(signed_json(R"({"a":Infinity})")) == errc::invalid_json);
+  BOOST_TEST(decode(signed_json(R"({"a":01})")) == errc::invalid_json);
   BOOST_TEST(decode(signed_json(R"({"a":1e-400})")) == errc::ok);  // underflows to 0.0, as Python
 }
 

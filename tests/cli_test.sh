@@ -38,13 +38,13 @@ err=$(echo "$token" | "$crumb" verify --profile django --now 1700000061 --max-ag
 check "expired exit" 1 $?
 check "expired name" expired "$err"
 err=$(echo "${token}x" | "$crumb" verify --profile django --now 1700000000 2>&1 >/dev/null)
-check "bad_signature" bad_signature "$err"
+check "invalid_signature" invalid_signature "$err"
 err=$(echo "nonsense" | "$crumb" verify --profile django 2>&1 >/dev/null)
 check "malformed" malformed "$err"
 err=$(echo "$token" | CRUMB_SECRET=other "$crumb" verify --profile django --now 1700000000 2>&1 >/dev/null)
-check "wrong key" bad_signature "$err"
+check "wrong key" invalid_signature "$err"
 err=$(echo '[1,' | "$crumb" sign --profile django 2>&1 >/dev/null)
-check "bad json" json_invalid "$err"
+check "bad json" invalid_json "$err"
 
 # Fallback secrets, from the environment and from a file.
 out=$(echo "$token" | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=$'x\ndjango-insecure-cli-test-secret' \
@@ -58,7 +58,7 @@ check "fallback file" '{"a":1}' "$out"
 # Tokens are signed with the current secret only.
 new_token=$(echo '{"a":1}' | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=old "$crumb" sign --profile django)
 err=$(echo "$new_token" | CRUMB_SECRET=old "$crumb" verify --profile django 2>&1 >/dev/null)
-check "signs with current" bad_signature "$err"
+check "signs with current" invalid_signature "$err"
 
 # Usage errors exit 2.
 echo '{}' | env -u CRUMB_SECRET "$crumb" sign --profile django >/dev/null 2>&1

@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(every_single_bit_flip_is_rejected, Mac, crumb_test
       for (int bit = 0; bit < 8; ++bit) {
         std::string bad = token;
         bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
-        BOOST_TEST((codec.decode_into(bad, out) == errc::bad_signature), i << "/" << bit);
+        BOOST_TEST((codec.decode_into(bad, out) == errc::invalid_signature), i << "/" << bit);
       }
     }
   }
@@ -80,13 +80,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(every_truncation_is_rejected, Mac, crumb_test::mac
   const std::size_t first_colon = token.find(':');
   crumb::value out;
   for (std::size_t n = 0; n < token.size(); ++n) {
-    const errc expected = n <= first_colon ? errc::malformed : errc::bad_signature;
+    const errc expected = n <= first_colon ? errc::malformed : errc::invalid_signature;
     BOOST_TEST((codec.decode_into(token.substr(0, n), out) == expected), n);
     // Cutting from the front breaks the MAC as well.
     BOOST_TEST((codec.decode_into(token.substr(token.size() - n), out) ==
                 (token.substr(token.size() - n).find(':') == std::string::npos
                      ? errc::malformed
-                     : errc::bad_signature)),
+                     : errc::invalid_signature)),
                n);
   }
 }
@@ -98,9 +98,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(wrong_salt_or_key_is_a_bad_signature, Mac,
   typename crumb_test::fixed_codec<Mac>::options other_salt;
   other_salt.salt = "django.core.signing";
   BOOST_TEST(make_codec<Mac>(crumb::key_ring(secret), other_salt).decode(token).error() ==
-             errc::bad_signature);
+             errc::invalid_signature);
   BOOST_TEST(make_codec<Mac>(crumb::key_ring(secret + "x")).decode(token).error() ==
-             errc::bad_signature);
+             errc::invalid_signature);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(max_age_follows_django, Mac, crumb_test::mac_backends) {
@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(expiry_is_checked_only_after_the_signature, Mac,
   codec.clock() = crumb::fixed_clock::at_unix(t0 + 10'000'000);
   BOOST_TEST(codec.decode(token).error() == errc::expired);
   token.back() = token.back() == 'A' ? 'B' : 'A';
-  BOOST_TEST(codec.decode(token).error() == errc::bad_signature);
+  BOOST_TEST(codec.decode(token).error() == errc::invalid_signature);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(fallback_keys_verify_but_never_sign, Mac,
@@ -142,10 +142,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(fallback_keys_verify_but_never_sign, Mac,
   BOOST_TEST((rotated.decode(old_token).value() == crumb::object{{"a", 1}}));
   const std::string new_token = rotated.encode(crumb::object{{"a", 1}}).value();
   BOOST_TEST(make_codec<Mac>(crumb::key_ring("new-secret")).decode(new_token).has_value());
-  BOOST_TEST(old_codec.decode(new_token).error() == errc::bad_signature);
+  BOOST_TEST(old_codec.decode(new_token).error() == errc::invalid_signature);
   // Once the old secret is dropped from the ring, its tokens stop working.
   BOOST_TEST(make_codec<Mac>(crumb::key_ring("new-secret")).decode(old_token).error() ==
-             errc::bad_signature);
+             errc::invalid_signature);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(odd_tokens_from_a_key_holder, Mac, crumb_test::mac_backends) {
@@ -167,12 +167,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(odd_tokens_from_a_key_holder, Mac, crumb_test::mac
   // Payloads.
   BOOST_TEST(decode(sign_raw<Mac>("e30=:" + ts(t0))) == errc::malformed);  // padding
   BOOST_TEST(decode(sign_raw<Mac>("!!:" + ts(t0))) == errc::malformed);
-  BOOST_TEST(decode(sign_raw<Mac>(":" + ts(t0))) == errc::json_invalid);  // empty JSON
-  BOOST_TEST(decode(sign_raw<Mac>("." + ok_payload + ":" + ts(t0))) == errc::bad_compression);
+  BOOST_TEST(decode(sign_raw<Mac>(":" + ts(t0))) == errc::invalid_json);  // empty JSON
+  BOOST_TEST(decode(sign_raw<Mac>("." + ok_payload + ":" + ts(t0))) == errc::invalid_compression);
   BOOST_TEST(decode(sign_raw<Mac>(crumb::base64url::encode("{") + ":" + ts(t0))) ==
-             errc::json_invalid);
+             errc::invalid_json);
   BOOST_TEST(decode(sign_raw<Mac>(crumb::base64url::encode(std::string(200, '[') + std::string(200, ']')) + ":" +
-                                  ts(t0))) == errc::json_too_deep);
+                                  ts(t0))) == errc::too_deep);
   BOOST_TEST(decode(sign_raw<Mac>(crumb::base64url::encode("[18446744073709551616]") + ":" +
                                   ts(t0))) == errc::number_out_of_range);
   BOOST_TEST(decode(sign_raw<Mac>(crumb::base64url::encode("\"\xff\"") + ":" + ts(t0))) ==
@@ -241,7 +241,7 @@ BOOST_AUTO_TEST_CASE(no_compression_policy_refuses_compressed_tokens) {
   crumb::basic_codec<crumb::profile::django, crumb::no_compression, crumb::sodium_hmac_sha256,
                      crumb::fixed_clock>
       plain(crumb::key_ring(secret), {}, crumb::fixed_clock::at_unix(t0));
-  BOOST_TEST(plain.decode(token).error() == errc::bad_compression);
+  BOOST_TEST(plain.decode(token).error() == errc::invalid_compression);
   BOOST_TEST(plain.encode(crumb_test::parse(crumb_test::fixture("large"))).value().front() != '.');
 }
 

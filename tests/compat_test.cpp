@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(legacy_sha1_tokens_need_opt_in) {
   for (const auto& c : load_vectors()) {
     if (c.algorithm != "sha1") continue;
     auto strict = codec_for<crumb::default_hmac_sha256>(c);
-    BOOST_TEST(strict.decode(c.token).error() == crumb::errc::bad_signature);
+    BOOST_TEST(strict.decode(c.token).error() == crumb::errc::invalid_signature);
     if constexpr (crumb::has_openssl) {
       auto legacy = codec_for<crumb::default_hmac_sha256>(c, true);
       BOOST_TEST((legacy.decode(c.token).value() == crumb_test::parse(c.json)));

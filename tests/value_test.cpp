@@ -213,7 +213,7 @@ BOOST_AUTO_TEST_CASE(result_behaves_like_expected) {
   BOOST_TEST(bad.value_or(9) == 9);
   BOOST_CHECK_THROW(bad.value(), crumb::bad_result_access);
   BOOST_TEST(bad.error().category().name() == std::string("crumb"));
-  BOOST_TEST(crumb::name(errc::bad_signature) == "bad_signature");
+  BOOST_TEST(crumb::name(errc::invalid_signature) == "invalid_signature");
   BOOST_TEST(bad.error().message() == "token has expired");
 }
 

@@ -91,7 +91,7 @@ class basic_codec {
   }
 
   /// Signs `session` into `token` (its old contents replaced, its capacity reused).
-  /// Errors: errc::not_finite, invalid_utf8 or json_too_deep from the JSON writer;
+  /// Errors: errc::not_finite, invalid_utf8 or too_deep from the JSON writer;
   /// errc::too_large when the JSON or the token would pass the configured bounds, so
   /// crumb never writes what it would refuse to read. Allocates only to grow buffers.
   /// `for_what` picks the keys: a store entry is signed apart from cookies (purpose.hpp).
@@ -131,9 +131,9 @@ class basic_codec {
 
   /// Verifies `token` and reads the session into `out`. Errors, in the order checked:
   /// errc::too_large (token longer than max_token_bytes), malformed (no separator),
-  /// bad_signature (no key in the ring made this MAC, so what follows was made by a key
+  /// invalid_signature (no key in the ring made this MAC, so what follows was made by a key
   /// holder), malformed (timestamp, base64), expired,
-  /// bad_compression or too_large (inflating), then the JSON reader's errors.
+  /// invalid_compression or too_large (inflating), then the JSON reader's errors.
   /// `out` is unspecified on error. Never throws on bad input.
   [[nodiscard]] errc decode_into(std::string_view token, value& out) {
     std::int64_t signed_at = 0;
@@ -142,14 +142,14 @@ class basic_codec {
 
   /// As decode_into(token, out), also giving the Unix time the token was signed at
   /// (set once the signature has verified), for tokens made for `for_what`: a token made
-  /// for another purpose is errc::bad_signature.
+  /// for another purpose is errc::invalid_signature.
   [[nodiscard]] errc decode_into(std::string_view token, value& out, std::int64_t& signed_at,
                                  purpose for_what = purpose::cookie) {
     if (token.size() > opts_.max_token_bytes) return errc::too_large;
     const std::size_t sig_at = token.rfind(Profile::separator);
     if (sig_at == std::string_view::npos) return errc::malformed;
     const std::string_view signed_part = token.substr(0, sig_at);
-    if (!verify(signed_part, token.substr(sig_at + 1), for_what)) return errc::bad_signature;
+    if (!verify(signed_part, token.substr(sig_at + 1), for_what)) return errc::invalid_signature;
 
     const std::size_t ts_at = signed_part.rfind(Profile::separator);
     if (ts_at == std::string_view::npos) return errc::malformed;

@@ -36,15 +36,15 @@ concept compression_policy = requires(C& c, std::string_view in, std::string& ou
   { c.inflate_into(in, out, max_out, inflated) } -> std::same_as<errc>;
 };
 
-/// Never compresses, and refuses compressed payloads with errc::bad_compression: for
+/// Never compresses, and refuses compressed payloads with errc::invalid_compression: for
 /// deployments that want no decompressor on the read path at all.
 struct no_compression {
   bool compress_if_smaller(std::string_view, std::string&) noexcept { return false; }
   errc inflate(std::string_view, std::string&, std::size_t) noexcept {
-    return errc::bad_compression;
+    return errc::invalid_compression;
   }
   errc inflate_into(std::string_view, std::string&, std::size_t, std::string_view&) noexcept {
-    return errc::bad_compression;
+    return errc::invalid_compression;
   }
 };
 
@@ -93,7 +93,7 @@ class zlib_compression {
 
   /// Appends the inflated bytes of one complete zlib stream to `out`. Errors:
   /// errc::too_large when the output would pass `max_out` bytes (allocation never passes
-  /// it), errc::bad_compression for anything that is not exactly one valid zlib stream.
+  /// it), errc::invalid_compression for anything that is not exactly one valid zlib stream.
   /// On error `out` is left as it was.
   [[nodiscard]] errc inflate(std::string_view in, std::string& out, std::size_t max_out) {
     const std::size_t at = out.size();
@@ -166,7 +166,7 @@ class zlib_compression {
           decompressor_, in.data(), in.size(), out.data() + at, room, &consumed, &produced);
       if (r == LIBDEFLATE_SUCCESS && consumed == in.size()) return errc::ok;
       if (r != LIBDEFLATE_INSUFFICIENT_SPACE || room == max_out)
-        return r == LIBDEFLATE_INSUFFICIENT_SPACE ? errc::too_large : errc::bad_compression;
+        return r == LIBDEFLATE_INSUFFICIENT_SPACE ? errc::too_large : errc::invalid_compression;
       room = max_out / 4 < room ? max_out : room * 4;
     }
   }

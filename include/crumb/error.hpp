@@ -15,43 +15,64 @@ namespace crumb {
 
 /// Why an operation failed. Callers should treat every code other than `ok` as
 /// "no session": the codes are for logs and metrics, not for replies to clients.
+/// One scheme: `invalid_<part>` when a part of the input fails its check, `too_<what>`
+/// when a bound is passed, and a plain state otherwise (`malformed`, `expired`, ...).
 enum class errc {
   ok = 0,
-  malformed,             ///< not shaped like a token: separators, base64, timestamp
-  bad_signature,         ///< the MAC matches no key in the ring
-  expired,               ///< signed longer ago than max_age
-  too_large,             ///< input or output over a configured bound (token, inflate, JSON)
-  json_invalid,          ///< not JSON, or not JSON that crumb accepts
-  json_too_deep,         ///< nesting deeper than the configured limit
-  number_out_of_range,   ///< integer outside int64, or a float beyond double's range
-  invalid_utf8,          ///< a string that is not valid UTF-8 (lone surrogates included)
-  not_finite,            ///< NaN or infinity: JSON (and Python's json.dumps here) cannot carry it
-  bad_compression,       ///< a compressed payload that is not a valid zlib stream
-  type_mismatch,         ///< typed access asked for a type the value does not hold
-  not_found,             ///< typed access to a key that is not there
-  cookie_too_large,      ///< the cookie would exceed the browser's size limits
-  invalid_cookie,        ///< a cookie name, value or attribute that cannot be sent safely
-  store_unavailable,     ///< the store cannot answer now (I/O error, permission, Redis down)
-  store_full,            ///< the store is at its size or entry cap; nothing live was evicted
-  session_interrupted,   ///< the session's store entry vanished mid-request (a concurrent logout)
+  malformed,            ///< not shaped like a token: separators, base64, timestamp, header
+  invalid_signature,    ///< the MAC (or the AEAD tag) matches no key in the ring
+  unknown_key,          ///< the token names a key id that is not in the ring
+  expired,              ///< past its age, its absolute expiry or its idle timeout
+  not_yet_valid,        ///< issued further in the future than the allowed clock skew
+  too_large,            ///< input or output over a configured bound (token, inflate, JSON)
+  too_deep,             ///< nesting deeper than the configured limit
+  invalid_json,         ///< not JSON, or not JSON that crumb accepts
+  number_out_of_range,  ///< integer outside int64, or a float beyond double's range
+  invalid_utf8,         ///< a string that is not valid UTF-8 (lone surrogates included)
+  not_finite,           ///< NaN or infinity: JSON (and Python's json.dumps) cannot carry it
+  invalid_compression,  ///< a compressed payload that is not a valid zlib stream
+  type_mismatch,        ///< typed access asked for a type the value does not hold
+  not_found,            ///< typed access to a key that is not there; a store entry gone
+  cookie_too_large,     ///< the cookie would exceed the browser's size limits
+  invalid_cookie,       ///< a cookie name, value or attribute that cannot be sent safely
+  store_unavailable,    ///< the store cannot answer now (I/O error, permission, Redis down)
+  store_full,           ///< the store is at its size or entry cap; nothing live was evicted
+  session_interrupted,  ///< the session's store entry vanished mid-request (a concurrent logout)
 };
 
 namespace detail {
 inline constexpr std::string_view errc_names[] = {
-    "ok",           "malformed",       "bad_signature",   "expired",
-    "too_large",    "json_invalid",    "json_too_deep",   "number_out_of_range",
-    "invalid_utf8", "not_finite",      "bad_compression", "type_mismatch",
-    "not_found",    "cookie_too_large", "invalid_cookie", "store_unavailable",
-    "store_full",   "session_interrupted",
+    "ok",
+    "malformed",
+    "invalid_signature",
+    "unknown_key",
+    "expired",
+    "not_yet_valid",
+    "too_large",
+    "too_deep",
+    "invalid_json",
+    "number_out_of_range",
+    "invalid_utf8",
+    "not_finite",
+    "invalid_compression",
+    "type_mismatch",
+    "not_found",
+    "cookie_too_large",
+    "invalid_cookie",
+    "store_unavailable",
+    "store_full",
+    "session_interrupted",
 };
 inline constexpr std::string_view errc_messages[] = {
     "success",
     "malformed token",
     "signature does not match any key",
+    "token signed with a key that is not in the ring",
     "token has expired",
+    "token issued in the future",
     "input or output exceeds a configured limit",
-    "invalid JSON",
     "JSON nested too deeply",
+    "invalid JSON",
     "number out of range",
     "invalid UTF-8 in a string",
     "NaN or infinity cannot be serialized",
@@ -68,7 +89,8 @@ static_assert(std::size(errc_names) == std::size(errc_messages));
 static_assert(std::size(errc_names) == static_cast<std::size_t>(errc::session_interrupted) + 1);
 }  // namespace detail
 
-/// The enumerator's name as written in the source ("bad_signature"): stable, for logs and tools.
+/// The enumerator's name as written in the source ("invalid_signature"): stable, for logs
+/// and tools.
 constexpr std::string_view name(errc e) noexcept {
   const auto i = static_cast<std::size_t>(e);
   return i < std::size(detail::errc_names) ? detail::errc_names[i] : "unknown";

@@ -217,7 +217,7 @@ inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left)
     }
     case kind::string: return write_string(sink, *v.if_string());
     case kind::array: {
-      if (depth_left == 0) return errc::json_too_deep;
+      if (depth_left == 0) return errc::too_deep;
       sink.put('[');
       bool first = true;
       for (const value& item : *v.if_array()) {
@@ -229,7 +229,7 @@ inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left)
       return errc::ok;
     }
     case kind::object: {
-      if (depth_left == 0) return errc::json_too_deep;
+      if (depth_left == 0) return errc::too_deep;
       sink.put('{');
       bool first = true;
       for (const auto& [key, item] : *v.if_object()) {
@@ -243,14 +243,14 @@ inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left)
       return errc::ok;
     }
   }
-  return errc::json_invalid;
+  return errc::invalid_json;
 }
 
 }  // namespace detail
 
 /// Appends `v` to `out` exactly as Python's json.dumps(v, separators=(',', ':')) would
 /// (ensure_ascii, dict order, repr floats). Errors: errc::not_finite for NaN/infinity,
-/// errc::invalid_utf8 for a string that is not UTF-8, errc::json_too_deep past
+/// errc::invalid_utf8 for a string that is not UTF-8, errc::too_deep past
 /// `max_depth`. On error `out` holds a partial text. Allocates only to grow `out`.
 [[nodiscard]] inline errc write(const value& v, std::string& out,
                                 std::size_t max_depth = limits{}.max_depth) {
@@ -293,9 +293,9 @@ class reader {
   reader(reader&&) noexcept = default;
   reader& operator=(reader&&) noexcept = default;
 
-  /// Parses `json` into `out`. Errors: errc::too_large (over max_bytes), json_too_deep,
+  /// Parses `json` into `out`. Errors: errc::too_large (over max_bytes), too_deep,
   /// number_out_of_range (integers outside int64, floats beyond double), invalid_utf8
-  /// (bad UTF-8 or an escaped lone surrogate), json_invalid (anything else, including
+  /// (bad UTF-8 or an escaped lone surrogate), invalid_json (anything else, including
   /// trailing content). Duplicate keys: the last value wins at the first key's position,
   /// as Python's json.loads does. Never throws on bad input.
   [[nodiscard]] errc read(std::string_view json, value& out) {
@@ -338,12 +338,12 @@ class reader {
   static errc translate(simdjson::error_code error, std::string_view json) noexcept {
     switch (error) {
       case simdjson::CAPACITY: return errc::too_large;
-      case simdjson::DEPTH_ERROR: return errc::json_too_deep;
+      case simdjson::DEPTH_ERROR: return errc::too_deep;
       case simdjson::UTF8_ERROR: return errc::invalid_utf8;
       case simdjson::NUMBER_OUT_OF_RANGE: return errc::number_out_of_range;
       case simdjson::NUMBER_ERROR: return crumb::detail::classify_json_error(json, true);
       case simdjson::STRING_ERROR: return crumb::detail::classify_json_error(json, false);
-      default: return errc::json_invalid;
+      default: return errc::invalid_json;
     }
   }
 
@@ -364,9 +364,9 @@ class reader {
         return errc::ok;
       }
       case element_type::ARRAY: {
-        if (depth_left == 0) return errc::json_too_deep;
+        if (depth_left == 0) return errc::too_deep;
         simdjson::dom::array source;
-        if (e.get_array().get(source) != simdjson::SUCCESS) return errc::json_invalid;
+        if (e.get_array().get(source) != simdjson::SUCCESS) return errc::invalid_json;
         if (!out.is_array()) out = array();
         array& items = *out.if_array();
         std::size_t n = 0;
@@ -379,9 +379,9 @@ class reader {
         return errc::ok;
       }
       case element_type::OBJECT: {
-        if (depth_left == 0) return errc::json_too_deep;
+        if (depth_left == 0) return errc::too_deep;
         simdjson::dom::object source;
-        if (e.get_object().get(source) != simdjson::SUCCESS) return errc::json_invalid;
+        if (e.get_object().get(source) != simdjson::SUCCESS) return errc::invalid_json;
         if (!out.is_object()) out = object();
         object& target = *out.if_object();
         auto& entries = target.unchecked_entries();
@@ -399,7 +399,7 @@ class reader {
         return errc::ok;
       }
     }
-    return errc::json_invalid;
+    return errc::invalid_json;
   }
 
   limits limits_;

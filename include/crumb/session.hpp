@@ -143,7 +143,7 @@ class basic_session {
   bool modified() const noexcept { return modified_; }
   /// Whether the cookie has been verified and decoded yet.
   bool loaded() const noexcept { return loaded_; }
-  /// Why the request's cookie was not used (bad_signature, expired, not_found for a store
+  /// Why the request's cookie was not used (invalid_signature, expired, not_found for a store
   /// entry that is gone, store_unavailable, ...): for logs. Empty when there was no cookie
   /// or it was good.
   std::error_code load_error() const noexcept { return load_error_; }

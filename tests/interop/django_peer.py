@@ -39,7 +39,7 @@ def handle(req):
             except signing.SignatureExpired:
                 return {"ok": False, "error": "expired"}
             except signing.BadSignature:
-                return {"ok": False, "error": "bad_signature"}
+                return {"ok": False, "error": "invalid_signature"}
             return {"ok": True, "json": compact(obj)}
     raise ValueError("unknown op %r" % req["op"])
 

@@ -78,7 +78,7 @@ inline bool has_lone_surrogate(std::string_view body) noexcept {
 
 // The most precise errc for a document simdjson refused with a number or string error:
 // number_out_of_range when every number is well formed (so one must be too big),
-// invalid_utf8 when a string escapes a lone surrogate, json_invalid otherwise.
+// invalid_utf8 when a string escapes a lone surrogate, invalid_json otherwise.
 inline errc classify_json_error(std::string_view json, bool number_error) noexcept {
   std::size_t i = 0;
   while (i < json.size()) {
@@ -94,13 +94,13 @@ inline errc classify_json_error(std::string_view json, bool number_error) noexce
       while (end < json.size() && (is_digit(json[end]) || json[end] == '-' || json[end] == '+' ||
                                    json[end] == '.' || json[end] == 'e' || json[end] == 'E'))
         ++end;
-      if (number_error && !is_json_number(json.substr(i, end - i))) return errc::json_invalid;
+      if (number_error && !is_json_number(json.substr(i, end - i))) return errc::invalid_json;
       i = end;
     } else {
       ++i;
     }
   }
-  return number_error ? errc::number_out_of_range : errc::json_invalid;
+  return number_error ? errc::number_out_of_range : errc::invalid_json;
 }
 
 }  // namespace crumb::detail

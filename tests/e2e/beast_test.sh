@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# The Boost.Beast example server as a browser meets it: the counter goes up, log in
-# gives a fresh cookie, log out deletes it; HttpOnly, SameSite=Lax, Vary: Cookie; and
-# 8 visitors at once on a multi-threaded io_context, every counter exact.
-# usage: beast_test.sh path/to/beast_server
+# The Boost.Beast example servers as a browser meets them. beast_server: the counter goes
+# up, log in gives a fresh cookie, log out deletes it; HttpOnly, SameSite=Lax, Vary:
+# Cookie; and 8 visitors at once on a multi-threaded io_context, every counter exact.
+# hello_beast (the README's shortest server): the counter across requests and
+# connections, the cookie's attributes, Vary: Cookie.
+# usage: beast_test.sh path/to/beast_server path/to/hello_beast
 set -euo pipefail
 work=$(mktemp -d)
-port=$(/usr/bin/python3 -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() {
+  /usr/bin/python3 -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+hello_port=$(free_port)
 CRUMB_SECRET=beast-test-secret-0123456789abcdef "$1" "$port" 4 >"$work/log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+CRUMB_SECRET=beast-test-secret-0123456789abcdef "$2" "$hello_port" >"$work/hello_log" 2>&1 &
+hello_pid=$!
+trap 'kill $pid $hello_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 url=http://127.0.0.1:$port
-for _ in $(seq 50); do curl -s -o /dev/null "$url/" && break; sleep 0.1; done
-fail() { echo "FAIL: $*"; cat "$work/log"; exit 1; }
+hello_url=http://127.0.0.1:$hello_port
+for u in "$url" "$hello_url"; do
+  for _ in $(seq 50); do curl -s -o /dev/null "$u/" && break; sleep 0.1; done
+done
+fail() { echo "FAIL: $*"; cat "$work/log" "$work/hello_log"; exit 1; }
 get() { curl -s -c "$work/jar" -b "$work/jar" "$@"; }
 rm -f "$work/jar"
 first=$(curl -s -D "$work/headers" -c "$work/jar" -b "$work/jar" "$url/")
@@ -29,6 +40,7 @@ grep -q sessionid "$work/jar" && fail "cookie kept after logout"
 [[ $(get "$url/") == "visits: 1, user: -" ]] || fail "after logout"
 
 # 8 visitors at once, 50 requests each, over keep-alive connections.
+visitors=()
 for v in $(seq 8); do
   (
     jar=$work/jar$v
@@ -37,9 +49,21 @@ for v in $(seq 8); do
     last=$(curl -s -c "$jar" -b "$jar" "${urls[@]}" | tail -1)
     [[ $last == "visits: 50, user: -" ]] || { echo "visitor $v: $last"; exit 1; }
   ) &
+  visitors+=($!)
 done
-for job in $(jobs -p); do
-  [[ $job == "$pid" ]] && continue
+for job in "${visitors[@]}"; do
   wait "$job" || fail "a concurrent visitor lost count"
 done
 echo "beast_server: counts, log in and out, cookie attributes, 8 visitors at once"
+
+# hello_beast: one request per connection; curl reconnects for each of several URLs.
+rm -f "$work/hello_jar"
+first=$(curl -s -D "$work/hello_headers" -c "$work/hello_jar" -b "$work/hello_jar" "$hello_url/")
+[[ $first == "visits: 1" ]] || fail "hello_beast first visit: $first"
+grep -qi '^Set-Cookie: sessionid=.*; HttpOnly; SameSite=Lax' "$work/hello_headers" ||
+  fail "hello_beast cookie attributes"
+grep -qi '^Vary: Cookie' "$work/hello_headers" || fail "hello_beast: no Vary: Cookie"
+last=$(curl -s -c "$work/hello_jar" -b "$work/hello_jar" "$hello_url/" "$hello_url/" "$hello_url/" | tail -1)
+[[ $last == "visits: 4" ]] || fail "hello_beast counter: $last"
+[[ $(curl -s "$hello_url/") == "visits: 1" ]] || fail "hello_beast: a new visitor starts at 1"
+echo "hello_beast: counts across requests and connections, HttpOnly + SameSite=Lax, Vary: Cookie"

@@ -297,17 +297,17 @@ void manager_op(benchmark::State& state, const std::string& name, bool encode) {
   const crumb::value session = crumb::json::parse(make_workload(name, false).json).value();
   std::string token;
   crumb::value out;
-  std::int64_t signed_at = 0;
+  crumb::token_info info;
   {
     manager::pooled_codec codec(m);
-    if (codec.encode_into(session, token, crumb::purpose::cookie) != crumb::errc::ok ||
-        codec.decode_into(token, out, signed_at, crumb::purpose::cookie) != crumb::errc::ok)
+    if (codec.encode_into(session, token, crumb::purpose::cookie, nullptr) != crumb::errc::ok ||
+        codec.decode_into(token, out, info, crumb::purpose::cookie) != crumb::errc::ok)
       state.SkipWithError("round trip failed");  // also warms `out` up, as a server's would be
   }
   const double ns = run_timed(state, [&] {
     manager::pooled_codec codec(m);
-    const crumb::errc e = encode ? codec.encode_into(session, token, crumb::purpose::cookie)
-                                 : codec.decode_into(token, out, signed_at, crumb::purpose::cookie);
+    const crumb::errc e = encode ? codec.encode_into(session, token, crumb::purpose::cookie, nullptr)
+                                 : codec.decode_into(token, out, info, crumb::purpose::cookie);
     benchmark::DoNotOptimize(e);
   });
   state.counters["token_bytes"] = static_cast<double>(token.size());

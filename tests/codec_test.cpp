@@ -148,6 +148,20 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(fallback_keys_verify_but_never_sign, Mac,
              errc::invalid_signature);
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_fallback_key_asks_for_a_resign, Mac, crumb_test::mac_backends) {
+  auto old_codec = make_codec<Mac>(crumb::key_ring("old-secret"));
+  const std::string old_token = old_codec.encode(crumb::object{{"a", 1}}).value();
+  auto rotated = make_codec<Mac>(crumb::key_ring("new-secret", {"old-secret"}));
+  crumb::value out;
+  crumb::token_info info;
+  BOOST_TEST(rotated.decode_into(old_token, out, info) == errc::ok);
+  BOOST_TEST(info.needs_resign);
+  BOOST_TEST(info.issued_at == t0);
+  const std::string new_token = rotated.encode(out).value();
+  BOOST_TEST(rotated.decode_into(new_token, out, info) == errc::ok);
+  BOOST_TEST(!info.needs_resign);
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(odd_tokens_from_a_key_holder, Mac, crumb_test::mac_backends) {
   auto codec = make_codec<Mac>();
   const std::string ok_payload = crumb::base64url::encode(R"({"a":1})");

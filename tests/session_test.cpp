@@ -29,10 +29,10 @@ base_codec::options uncompressed() {
 struct counting_codec : base_codec {
   explicit counting_codec(base_codec::options opts = uncompressed())
       : base_codec(crumb::key_ring(secret), opts, crumb::fixed_clock::at_unix(t0)) {}
-  errc decode_into(std::string_view token, crumb::value& out, std::int64_t& signed_at,
+  errc decode_into(std::string_view token, crumb::value& out, crumb::token_info& info,
                    crumb::purpose for_what) {
     ++decodes;
-    return base_codec::decode_into(token, out, signed_at, for_what);
+    return base_codec::decode_into(token, out, info, for_what);
   }
   int decodes = 0;
 };
@@ -154,6 +154,37 @@ BOOST_AUTO_TEST_CASE(save_every_request_refreshes) {
   h.round(s);
   auto again = h.start();
   BOOST_TEST(again.save().value().size() == 1u);  // untouched, re-signed anyway
+}
+
+// A cookie that verified with a fallback key is re-issued with the current one once read.
+BOOST_AUTO_TEST_CASE(a_cookie_under_a_fallback_key_is_resigned) {
+  harness h;
+  auto s = h.start();
+  s.set("a", 1);
+  h.round(s);
+  const std::string old_cookie = h.cookie_header();
+  using plain_session = crumb::basic_session<base_codec, store_type, crumb::fixed_clock>;
+  base_codec rotated(crumb::key_ring("next-secret", {secret}), uncompressed(),
+                     crumb::fixed_clock::at_unix(t0));
+  plain_session unread(rotated, &h.store, h.settings, crumb::fixed_clock::at_unix(t0));
+  unread.load(old_cookie);
+  BOOST_TEST(unread.save().value().empty());  // never read: nothing known, nothing sent
+  plain_session read(rotated, &h.store, h.settings, crumb::fixed_clock::at_unix(t0));
+  read.load(old_cookie);
+  BOOST_TEST(read.get<int>("a").value() == 1);
+  BOOST_TEST(read.needs_resign());
+  BOOST_TEST(!read.modified());
+  const auto lines = read.save().value();
+  BOOST_REQUIRE(lines.size() == 1u);
+  BOOST_TEST(!read.needs_resign());
+  h.receive(lines);
+  BOOST_TEST(h.cookie_header() != old_cookie);
+  base_codec next_only(crumb::key_ring("next-secret"), uncompressed(),
+                       crumb::fixed_clock::at_unix(t0));
+  plain_session after(next_only, &h.store, h.settings, crumb::fixed_clock::at_unix(t0));
+  after.load(h.cookie_header());
+  BOOST_TEST(after.get<int>("a").value() == 1);
+  BOOST_TEST(!after.needs_resign());
 }
 
 BOOST_AUTO_TEST_CASE(expiry_like_django) {

@@ -26,8 +26,9 @@ template <class C>
 concept compression_policy = requires(C& c, std::string_view in, std::string& out,
                                       std::size_t max_out, std::string_view& inflated) {
   /// Appends the compressed form of `in` to `out` and returns true only when it is shorter
-  /// than `in` by 2 bytes or more (Django's rule: len(compressed) < len(data) - 1).
-  { c.compress_if_smaller(in, out) } -> std::same_as<bool>;
+  /// than `in` by `must_save` bytes or more (the profile's rule; Django's is 2:
+  /// len(compressed) < len(data) - 1). Otherwise `out` is left as it was.
+  { c.compress_if_smaller(in, out, max_out) } -> std::same_as<bool>;
   /// Appends the inflated form of `in` to `out`, at most max_out bytes.
   { c.inflate(in, out, max_out) } -> std::same_as<errc>;
   /// The same into a reused scratch buffer: `inflated` views the bytes, from the buffer's
@@ -39,7 +40,9 @@ concept compression_policy = requires(C& c, std::string_view in, std::string& ou
 /// Never compresses, and refuses compressed payloads with errc::invalid_compression: for
 /// deployments that want no decompressor on the read path at all.
 struct no_compression {
-  bool compress_if_smaller(std::string_view, std::string&) noexcept { return false; }
+  bool compress_if_smaller(std::string_view, std::string&, std::size_t = 2) noexcept {
+    return false;
+  }
   errc inflate(std::string_view, std::string&, std::size_t) noexcept {
     return errc::invalid_compression;
   }
@@ -81,12 +84,12 @@ class zlib_compression {
   ~zlib_compression() { release(); }
 
   /// See compression_policy. Allocates only to grow `out` (and once, each compressor).
-  bool compress_if_smaller(std::string_view in, std::string& out) {
-    if (in.size() < 3 || level_ == 0) return false;
+  bool compress_if_smaller(std::string_view in, std::string& out, std::size_t must_save = 2) {
+    if (in.size() <= must_save || level_ == 0) return false;
     const std::size_t at = out.size();
     const std::size_t n = in.size() <= small_input_bytes ? deflate_small(in, out, at)
                                                          : deflate_large(in, out, at);
-    const bool pays = n != 0 && n < in.size() - 1;
+    const bool pays = n != 0 && n + must_save <= in.size();
     out.resize(pays ? at + n : at);
     return pays;
   }

@@ -75,7 +75,9 @@ struct sodium_hmac_sha256 {
 };
 
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
-inline constexpr bool has_openssl = true;
+// Internal linkage (not inline): each file sees its own build's answer without breaking
+// the one-definition rule when files are built with and without CRUMB_WITH_OPENSSL.
+constexpr bool has_openssl = true;
 
 namespace detail {
 #  if !defined(OPENSSL_NO_DEPRECATED_3_0)
@@ -223,6 +225,8 @@ struct openssl_hmac_sha256 {
     EVP_Digest(data.data(), data.size(), out, nullptr, EVP_sha256(), nullptr);
   }
   using key = detail::openssl_sha256_key;
+  /// The same library's HMAC-SHA1, for profiles that need it (Django's legacy signatures).
+  struct sha1;
 };
 
 /// HMAC-SHA1 on OpenSSL's libcrypto: only for reading Django 3.1/3.2 legacy signatures and
@@ -235,13 +239,18 @@ struct openssl_hmac_sha1 {
   }
   using key = detail::openssl_sha1_key;
 };
+struct openssl_hmac_sha256::sha1 : openssl_hmac_sha1 {};
 
 /// The fastest HMAC-SHA256 this build has.
 using default_hmac_sha256 = openssl_hmac_sha256;
 #else
-inline constexpr bool has_openssl = false;
+constexpr bool has_openssl = false;
 using default_hmac_sha256 = sodium_hmac_sha256;
 #endif
+
+/// Whether the MAC policy M comes with an HMAC-SHA1 of its library (M::sha1).
+template <class M>
+concept has_sha1 = mac_policy<M> && requires { typename M::sha1; };
 
 static_assert(mac_policy<sodium_hmac_sha256>);
 static_assert(mac_policy<default_hmac_sha256>);

@@ -82,12 +82,13 @@ class basic_session_manager {
     ~pooled_codec() {
       if (codec_) manager_->give_back(std::move(codec_));
     }
-    [[nodiscard]] errc encode_into(const value& v, std::string& token, purpose p) {
-      return get().encode_into(v, token, p);
+    [[nodiscard]] errc encode_into(const value& v, std::string& token, purpose p,
+                                   const token_info* renewing) {
+      return get().encode_into(v, token, p, renewing);
     }
-    [[nodiscard]] errc decode_into(std::string_view token, value& out, std::int64_t& signed_at,
+    [[nodiscard]] errc decode_into(std::string_view token, value& out, token_info& info,
                                    purpose p) {
-      return get().decode_into(token, out, signed_at, p);
+      return get().decode_into(token, out, info, p);
     }
 
    private:
@@ -134,6 +135,8 @@ class basic_session_manager {
         options_(std::move(options)),
         clock_(std::move(clock)) {
     options_.max_age = settings_.cookie_age;
+    // A profile that binds its tokens to their cookie takes the settings' name.
+    if constexpr (requires { options_.cookie_name; }) options_.cookie_name = settings_.cookie_name;
     give_back(borrow());  // a bad option fails here, at startup, not in a request
   }
   /// A manager whose oversized sessions spill to `store`.

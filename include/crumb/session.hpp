@@ -22,6 +22,7 @@
 #include "crumb/cookie.hpp"
 #include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
+#include "crumb/profile.hpp"
 #include "crumb/purpose.hpp"
 #include "crumb/session_settings.hpp"
 #include "crumb/store.hpp"
@@ -36,9 +37,10 @@ namespace crumb {
 /// profile::django::session_expiry).
 template <class C>
 concept session_codec = requires(C& c, const value& v, std::string& s, std::string_view t,
-                                 value& out, std::int64_t& signed_at, purpose p) {
-  { c.encode_into(v, s, p) } -> std::same_as<errc>;
-  { c.decode_into(t, out, signed_at, p) } -> std::same_as<errc>;
+                                 value& out, token_info& info, const token_info* renewing,
+                                 purpose p) {
+  { c.encode_into(v, s, p, renewing) } -> std::same_as<errc>;
+  { c.decode_into(t, out, info, p) } -> std::same_as<errc>;
   typename C::profile_type::session_expiry;
 };
 
@@ -162,6 +164,12 @@ class basic_session {
     ensure_loaded();
     return !entry_id_.empty();
   }
+  /// Whether the cookie verified with a fallback key of the ring (decodes it if not yet
+  /// done): save() then re-issues it with the current key, modified or not.
+  bool needs_resign() {
+    ensure_loaded();
+    return token_.needs_resign;
+  }
   /// The most cookies (name, name.1, ...) these settings can split a session over: every
   /// chunk but the last is full, and all must fit in max_chunked_bytes.
   std::size_t max_chunks() const noexcept { return crumb::max_chunks(settings_); }
@@ -230,7 +238,7 @@ class basic_session {
     std::vector<cookie::set_cookie> out;
     if (poisoned_) return load_error_;
     const bool had_cookie = cookie_.has_value() || !request_chunks_.empty();
-    const bool refresh = settings_.save_every_request && had_cookie;
+    const bool refresh = had_cookie && (settings_.save_every_request || due_for_reissue());
     if (!modified_ && !refresh) return out;
     ensure_loaded();
     if (poisoned_) return load_error_;
@@ -249,7 +257,9 @@ class basic_session {
     }
 
     std::string token;
-    if (const errc e = codec_.encode_into(data_, token, purpose::cookie); e != errc::ok) return e;
+    if (const errc e = codec_.encode_into(data_, token, purpose::cookie, renewing());
+        e != errc::ok)
+      return e;
     const cookie::attributes attrs = attributes_for_save();
     const std::size_t limit = settings_.limits.max_name_and_value;
     std::size_t chunks_sent = 1;
@@ -270,6 +280,7 @@ class basic_session {
     if (const errc e = expire_chunks_from(out, chunks_sent); e != errc::ok) return e;
     new_identity_ = false;
     modified_ = false;
+    token_.needs_resign = false;
     return out;
   }
 
@@ -285,6 +296,22 @@ class basic_session {
     load_error_.clear();
     error_cause_.clear();
     loaded_ = modified_ = flushed_ = chunks_broken_ = poisoned_ = new_identity_ = false;
+    token_ = {};
+    has_token_ = false;
+  }
+
+  // Whether a session that was read must be re-issued unchanged: its key is a fallback,
+  // or its profile's idle timeout would otherwise end it while in use.
+  bool due_for_reissue() const {
+    if (!loaded_ || !has_token_) return false;
+    return token_.needs_resign ||
+           (token_.refresh_at != 0 && to_unix_seconds(clock_.now()) >= token_.refresh_at);
+  }
+
+  // The token being replaced, when the session keeps its identity (a profile with an
+  // absolute expiry keeps it); null for a new, flushed or re-keyed session.
+  const token_info* renewing() const noexcept {
+    return has_token_ && !new_identity_ && !flushed_ ? &token_ : nullptr;
   }
 
   object& mutable_data() {
@@ -319,10 +346,10 @@ class basic_session {
   // reference; then the session's own expiry, which Django keeps inside the data.
   std::error_code read_cookie(std::string_view token) {
     value decoded;
-    std::int64_t signed_at = 0;
-    if (const errc e = codec_.decode_into(token, decoded, signed_at, purpose::cookie);
-        e != errc::ok)
+    token_info info;
+    if (const errc e = codec_.decode_into(token, decoded, info, purpose::cookie); e != errc::ok)
       return e;
+    std::int64_t signed_at = info.issued_at;
     object* o = decoded.if_object();
     if (o == nullptr) return errc::type_mismatch;
     if (is_store_reference(*o)) {
@@ -334,9 +361,12 @@ class basic_session {
       }
       std::string stored;
       if (const store_status got = store_->get(*id, stored); !got) return fail(got);
-      if (const errc e = codec_.decode_into(stored, decoded, signed_at, purpose::store_entry);
+      token_info entry_info;
+      if (const errc e = codec_.decode_into(stored, decoded, entry_info, purpose::store_entry);
           e != errc::ok)
         return e;
+      signed_at = entry_info.issued_at;
+      info.needs_resign = info.needs_resign || entry_info.needs_resign;
       result<object> data = open_store_entry(decoded, *id);
       if (!data) {
         error_cause_ = "store entry not made for this id";
@@ -348,6 +378,8 @@ class basic_session {
       data_ = std::move(*o);
     }
     if (expiry_rules::expired(data_, signed_at, clock_.now())) return errc::expired;
+    token_ = info;
+    has_token_ = true;
     return {};
   }
 
@@ -355,7 +387,7 @@ class basic_session {
   // lent to the entry and given back.
   errc encode_entry(const std::string& id, std::string& entry) {
     value whole = make_store_entry(id, std::move(data_));
-    const errc e = codec_.encode_into(whole, entry, purpose::store_entry);
+    const errc e = codec_.encode_into(whole, entry, purpose::store_entry, renewing());
     data_ = std::move(*open_store_entry(whole, id));
     return e;
   }
@@ -371,7 +403,8 @@ class basic_session {
     const bool rewrite = !entry_id_.empty() && !new_identity_;
     const std::string id = rewrite ? entry_id_ : new_store_id();
     std::string reference;
-    if (const errc e = codec_.encode_into(make_store_reference(id), reference, purpose::cookie);
+    if (const errc e =
+            codec_.encode_into(make_store_reference(id), reference, purpose::cookie, renewing());
         e != errc::ok)
       return e;
     std::vector<cookie::set_cookie> lines;
@@ -464,6 +497,13 @@ class basic_session {
     cookie::attributes attrs = settings_.cookie;
     if (expire_at_browser_close()) attrs.max_age.reset();
     else attrs.max_age = std::max(expiry_age(), std::chrono::seconds(0));
+    // A token re-issued for the same session ends with it (a profile's absolute expiry).
+    if (const token_info* r = renewing(); r != nullptr && r->expires_at != 0) {
+      const std::int64_t left =
+          std::max<std::int64_t>(0, detail::saturating_add(r->expires_at,
+                                                           -to_unix_seconds(clock_.now())));
+      if (!attrs.max_age || attrs.max_age->count() > left) attrs.max_age = std::chrono::seconds(left);
+    }
     return attrs;
   }
 
@@ -485,6 +525,8 @@ class basic_session {
   Store* store_;
   const session_settings& settings_;
   Clock clock_;
+  token_info token_;        // what the request's verified token said of itself
+  bool has_token_ = false;  // whether token_ is from a verified token
   std::optional<std::string> cookie_;      // the request's token (reassembled if chunked)
   std::vector<std::size_t> request_chunks_;  // the name.k indices the request carried
   object data_;

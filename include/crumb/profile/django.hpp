@@ -1,20 +1,42 @@
 // The django wire profile: Django's django.core.signing format as its signed_cookies
 // session engine uses it: payload ":" base62(unix time) ":" base64url(HMAC), the MAC keyed
 // with hash(salt + "signer" + secret), a leading "." on the payload when zlib-compressed.
+// Its rules: max_age against a float clock, every key of the ring tried, legacy SHA-1.
 #pragma once
 
+#include <sodium.h>
+
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "crumb/base64.hpp"
 #include "crumb/clock.hpp"
+#include "crumb/detail/base64_impl.hpp"
+#include "crumb/detail/grow.hpp"
 #include "crumb/detail/iso8601.hpp"
+#include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"
 #include "crumb/mac.hpp"
+#include "crumb/profile.hpp"
+#include "crumb/purpose.hpp"
 #include "crumb/value.hpp"
+
+namespace crumb::detail {
+// Django 3.1/3.2's legacy HMAC-SHA1 keys, where the MAC policy has an SHA-1 beside it.
+template <class Mac>
+struct django_legacy_keys {};
+template <has_sha1 Mac>
+struct django_legacy_keys<Mac> {
+  std::vector<typename Mac::sha1::key> keys;
+};
+}  // namespace crumb::detail
 
 namespace crumb::profile {
 
@@ -27,6 +49,21 @@ struct django {
   static constexpr std::chrono::seconds default_max_age{1209600};
   static constexpr char separator = ':';
   static constexpr char compressed_marker = '.';
+  /// Django compresses only when that saves at least 2 bytes (len(compressed) < len - 1).
+  static constexpr std::size_t compression_must_save = 2;
+
+  struct options {
+    /// Namespaces the MAC key; the default is the one Django's signed_cookies uses.
+    std::string salt = std::string(session_salt);
+    /// Tokens signed longer ago than this are errc::expired; nullopt: never.
+    std::optional<std::chrono::seconds> max_age = default_max_age;
+    /// Also accept Django 3.1/3.2's HMAC-SHA1 signatures: needs a MAC policy with an
+    /// HMAC-SHA1 beside it (has_sha1: OpenSSL's).
+    bool accept_legacy_sha1 = false;
+  };
+
+  template <mac_policy Mac>
+  class sealer;
 
   /// The MAC key for `secret`: Mac's hash of salt + "signer" + secret (salted_hmac).
   template <mac_policy Mac>
@@ -129,6 +166,138 @@ struct django {
  private:
   static constexpr char alphabet[] =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+};
+
+/// Django's keys, derived once per secret and purpose: every key of the ring is tried,
+/// with no early exit, so timing does not tell which key matched.
+template <mac_policy Mac>
+class django::sealer {
+ public:
+  /// Throws std::invalid_argument when legacy SHA-1 is asked of a MAC policy without it.
+  sealer(const key_ring& ring, const options& opts) : max_age_(opts.max_age) {
+    if (opts.accept_legacy_sha1 && !has_sha1<Mac>)
+      detail::raise<std::invalid_argument>(
+          "crumb: legacy SHA-1 signatures need OpenSSL's libcrypto (openssl_hmac_sha256)");
+    const std::string entry_salt = opts.salt + std::string(store_entry_salt_suffix);
+    for (const auto& secret : ring.secrets()) {
+      add_key<Mac>(cookie_keys_, secret, opts.salt);
+      add_key<Mac>(entry_keys_, secret, entry_salt);
+      if constexpr (has_sha1<Mac>) {
+        if (opts.accept_legacy_sha1)
+          add_key<typename Mac::sha1>(legacy_.keys, secret, opts.salt);
+      }
+    }
+  }
+
+  /// payload ":" timestamp ":" MAC, the payload base64url'd (after a "." if compressed).
+  [[nodiscard]] errc seal(std::string_view payload, bool compressed, time_point now,
+                          const token_info* /*renewing: Django keeps no session start*/,
+                          purpose for_what, std::string& token) const {
+    token.clear();
+    if (compressed) token += compressed_marker;
+    base64url::encode(payload, token);
+    token += separator;
+    append_timestamp(token, to_unix_seconds(now));
+    std::uint8_t mac[Mac::digest_size];
+    keys_for(for_what).front().sign(token, mac);
+    token += separator;
+    base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac), token);
+    sodium_memzero(mac, sizeof mac);
+    return errc::ok;
+  }
+
+  /// Errors, in the order checked: malformed (no separator), invalid_signature (no key in
+  /// the ring made this MAC, so what follows was made by a key holder), malformed
+  /// (timestamp, base64), expired.
+  [[nodiscard]] errc open(std::string_view token, time_point now, purpose for_what,
+                          std::string& scratch, std::size_t padding, opened_token& out) const {
+    const std::size_t sig_at = token.rfind(separator);
+    if (sig_at == std::string_view::npos) return errc::malformed;
+    const std::string_view signed_part = token.substr(0, sig_at);
+    if (!verify(signed_part, token.substr(sig_at + 1), for_what, out.info.needs_resign))
+      return errc::invalid_signature;
+
+    const std::size_t ts_at = signed_part.rfind(separator);
+    if (ts_at == std::string_view::npos) return errc::malformed;
+    std::int64_t timestamp = 0;
+    if (parse_timestamp(signed_part.substr(ts_at + 1), timestamp) != errc::ok)
+      return errc::malformed;
+    out.info.issued_at = timestamp;
+    if (max_age_) {
+      // As Django: age = time.time() - timestamp, in floating seconds; expired when greater.
+      const double seconds = std::chrono::duration<double>(now.time_since_epoch()).count();
+      if (seconds - static_cast<double>(timestamp) > static_cast<double>(max_age_->count()))
+        return errc::expired;
+    }
+
+    std::string_view payload = signed_part.substr(0, ts_at);
+    out.compressed = !payload.empty() && payload.front() == compressed_marker;
+    if (out.compressed) payload.remove_prefix(1);
+    // Never shrunk, so steady state neither allocates nor fills.
+    const std::size_t decoded = base64url::decoded_size(payload.size());
+    if (scratch.size() < decoded + padding) scratch.resize(decoded + padding);
+    if (!detail::base64url_decode(payload.data(), payload.size(),
+                                         reinterpret_cast<std::uint8_t*>(scratch.data())))
+      return errc::malformed;
+    out.payload = std::string_view(scratch.data(), decoded);
+    return errc::ok;
+  }
+
+ private:
+  template <class M, class Keys>
+  static void add_key(Keys& keys, std::string_view secret, std::string_view salt) {
+    std::string derived = derive_key<M>(secret, salt);
+    keys.emplace_back(derived);
+    sodium_memzero(derived.data(), derived.size());
+  }
+
+  const std::vector<typename Mac::key>& keys_for(purpose p) const noexcept {
+    return p == purpose::cookie ? cookie_keys_ : entry_keys_;
+  }
+
+  // The signature length (public: it follows from the algorithm) picks SHA-256 or SHA-1.
+  bool verify(std::string_view signed_part, std::string_view sig, purpose for_what,
+              bool& fallback) const noexcept {
+    if (sig.size() == base64url::encoded_size(Mac::digest_size))
+      return any_key_matches<Mac>(keys_for(for_what), signed_part, sig, fallback);
+    if constexpr (has_sha1<Mac>) {
+      using sha1 = typename Mac::sha1;
+      if (for_what == purpose::cookie && !legacy_.keys.empty() &&
+          sig.size() == base64url::encoded_size(sha1::digest_size)) {
+        const bool matched = any_key_matches<sha1>(legacy_.keys, signed_part, sig, fallback);
+        fallback = matched;  // a legacy signature is re-signed with SHA-256
+        return matched;
+      }
+    }
+    return false;
+  }
+
+  // The signature is decoded once (strict base64: one text per MAC, so comparing bytes is
+  // comparing texts, as Django does) and compared in constant time with each key's MAC.
+  // `fallback` tells whether only a key other than the first matched.
+  template <class M, class Keys>
+  static bool any_key_matches(const Keys& keys, std::string_view msg, std::string_view sig,
+                              bool& fallback) noexcept {
+    std::uint8_t wanted[M::digest_size];
+    if (!detail::base64url_decode(sig.data(), sig.size(), wanted)) return false;
+    std::uint8_t mac[M::digest_size];
+    int matched = 0;
+    int first = 0;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      keys[i].sign(msg, mac);
+      const int same = static_cast<int>(sodium_memcmp(mac, wanted, sizeof mac) == 0);
+      matched |= same;
+      if (i == 0) first = same;
+    }
+    sodium_memzero(mac, sizeof mac);
+    fallback = matched != 0 && first == 0;
+    return matched != 0;
+  }
+
+  std::optional<std::chrono::seconds> max_age_;
+  std::vector<typename Mac::key> cookie_keys_;
+  std::vector<typename Mac::key> entry_keys_;
+  [[no_unique_address]] detail::django_legacy_keys<Mac> legacy_;
 };
 
 }  // namespace crumb::profile

@@ -45,7 +45,8 @@ struct opened_token {
 ///   `payload` (renewing: the info of the token being re-issued, or null for a new one);
 /// - open(token, now, purpose, scratch, padding, opened) verifies a token, checks its
 ///   times and puts its payload in `scratch`, followed by `padding` bytes of room.
-/// Neither throws on bad input; the sealer is const after construction.
+/// Neither throws on bad input. A sealer may keep scratch buffers: one per codec, like
+/// the codec itself.
 template <class P, class Mac>
 concept wire_profile =
     requires {
@@ -57,7 +58,7 @@ concept wire_profile =
     } &&
     std::constructible_from<typename P::template sealer<Mac>, const key_ring&,
                             const typename P::options&> &&
-    requires(const typename P::template sealer<Mac>& s, typename P::options& o,
+    requires(typename P::template sealer<Mac>& s, typename P::options& o,
              std::string_view bytes, time_point now, const token_info* renewing, purpose p,
              std::string& out, opened_token& opened) {
       o.max_age;

@@ -21,6 +21,8 @@
 #include "crumb/cookie.hpp"
 #include "crumb/error.hpp"
 #include "crumb/mac.hpp"
+#include "crumb/profile/django.hpp"
+#include "crumb/profile/native.hpp"
 #include "crumb/purpose.hpp"
 #include "crumb/session.hpp"
 #include "crumb/store.hpp"
@@ -280,5 +282,10 @@ class adapter_base {
 /// arguments. `django_sessions<file_store>` for a directory, `<redis_store>` for Redis.
 template <session_store Store = memory_store>
 using django_sessions = basic_session_manager<profile::django, Store>;
+
+/// Sessions in crumb's own format (profile/native.hpp): key ids, tokens bound to their
+/// cookie, absolute and idle timeouts; set the codec options' `encrypt` for secret content.
+template <session_store Store = memory_store>
+using native_sessions = basic_session_manager<profile::native, Store>;
 
 }  // namespace crumb

@@ -54,6 +54,49 @@ std::vector<std::string> handle_login(crumb::django_codec& codec, crumb::memory_
 }
 // end::session[]
 
+// tag::native[]
+// crumb's own format: the content encrypted, the token bound to its cookie, an idle
+// timeout of 30 minutes inside a lifetime of 8 hours (sessions read after half the idle
+// time are re-issued with the same end).
+crumb::native_sessions<>::codec_options secret_sessions() {
+  crumb::native_sessions<>::codec_options options;
+  options.encrypt = true;
+  options.idle_timeout = std::chrono::minutes(30);
+  return options;
+}
+
+crumb::session_settings eight_hours() {
+  crumb::session_settings settings;
+  settings.cookie_name = "__Host-session";
+  settings.cookie.secure = true;
+  settings.cookie_age = std::chrono::hours(8);  // the absolute lifetime, cookie and token
+  return settings;
+}
+
+std::string visit(const crumb::native_sessions<>& sessions, std::string_view cookie_header) {
+  auto session = sessions.open(cookie_header);
+  session.set("visits", session.get<int>("visits", 0) + 1);
+  const crumb::commit_outcome out = sessions.commit(session, 200);
+  return out.cookies.empty() ? "" : out.cookies.front().render();
+}
+// end::native[]
+
+BOOST_AUTO_TEST_CASE(native_snippet_runs) {
+  // Two secrets: the current one signs; the old one (a fallback) still opens its tokens.
+  const crumb::native_sessions<> old_sessions(crumb::key_ring("old-secret"), eight_hours(),
+                                              secret_sessions());
+  const std::string first = visit(old_sessions, "");
+  BOOST_TEST(first.find("__Host-session=") == 0u);
+  BOOST_TEST(first.find("Max-Age=28800;") != std::string::npos);
+  const crumb::native_sessions<> sessions(crumb::key_ring("new-secret", {"old-secret"}),
+                                          eight_hours(), secret_sessions());
+  const std::string cookie = first.substr(0, first.find(';'));
+  auto session = sessions.open(cookie);
+  BOOST_TEST(session.get<int>("visits").value() == 1);
+  BOOST_TEST(session.needs_resign());
+  BOOST_TEST(visit(sessions, cookie).find("__Host-session=") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(session_snippet_runs) {
   crumb::django_codec codec(crumb::key_ring("secret"));
   crumb::memory_store store;

@@ -89,8 +89,9 @@ struct native {
     /// Inactivity after which a token is refused; the session layer re-issues a token
     /// read after half of it. nullopt: none.
     std::optional<std::chrono::seconds> idle_timeout;
-    /// How far clocks of the servers may disagree: tokens issued up to this far in the
-    /// future are accepted, and expiries are applied this late.
+    /// How far ahead another server's clock may run: tokens issued up to this far in the
+    /// future are accepted, later ones are errc::not_yet_valid. Expiries are never applied
+    /// late: a token is refused from its absolute end on, so a re-issue cannot extend it.
     std::chrono::seconds clock_skew{5};
   };
 
@@ -194,14 +195,17 @@ class native::sealer {
     }
   }
 
+  /// Errors: errc::expired when `renewing` ends at or before `now` (the session is over:
+  /// re-issuing must not extend it).
   [[nodiscard]] errc seal(std::string_view payload, bool compressed, time_point now,
                           const token_info* renewing, purpose for_what, std::string& token) {
     const entry& key = keys_.front();
     const std::int64_t issued = std::max<std::int64_t>(0, to_unix_seconds(now));
     std::int64_t lifetime = 0;  // 0: no absolute end
-    if (renewing != nullptr && renewing->expires_at != 0)
-      lifetime = std::max<std::int64_t>(1, detail::saturating_add(renewing->expires_at, -issued));
-    else if (max_age_)
+    if (renewing != nullptr && renewing->expires_at != 0) {
+      if (renewing->expires_at <= issued) return errc::expired;
+      lifetime = renewing->expires_at - issued;
+    } else if (max_age_)
       lifetime = std::max<std::int64_t>(1, max_age_->count());
     raw_.clear();
     raw_ += static_cast<char>(version);
@@ -332,9 +336,10 @@ class native::sealer {
       end = end == 0 ? cap : std::min(end, cap);
     }
     if (idle_ && (idle == 0 || idle_->count() < idle)) idle = std::max<std::int64_t>(1, idle_->count());
-    if (end != 0 && now > detail::saturating_add(end, skew_)) return errc::expired;
-    if (idle != 0 && now > detail::saturating_add(detail::saturating_add(issued, idle), skew_))
-      return errc::expired;
+    // The end is exclusive, and never pushed back by the skew: a token is re-issued only
+    // before its end, with the same end, so no chain of re-issues outlives it.
+    if (end != 0 && now >= end) return errc::expired;
+    if (idle != 0 && now >= detail::saturating_add(issued, idle)) return errc::expired;
     info.issued_at = issued;
     info.expires_at = end;
     info.refresh_at = idle != 0 ? detail::saturating_add(issued, std::max<std::int64_t>(1, idle / 2)) : 0;

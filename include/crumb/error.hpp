@@ -3,7 +3,9 @@
 // Invalid cookies are normal traffic, so they are reported as values, never thrown.
 #pragma once
 
+#include <cstddef>
 #include <cstdlib>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -5,7 +5,7 @@
 // codec from the manager's pool while it needs one, so a request may move between threads.
 #pragma once
 
-#include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -18,14 +18,18 @@
 
 #include "crumb/clock.hpp"
 #include "crumb/codec.hpp"
+#include "crumb/compress.hpp"
 #include "crumb/cookie.hpp"
 #include "crumb/error.hpp"
 #include "crumb/mac.hpp"
+#include "crumb/profile.hpp"
 #include "crumb/profile/django.hpp"
 #include "crumb/profile/native.hpp"
 #include "crumb/purpose.hpp"
 #include "crumb/session.hpp"
+#include "crumb/session_settings.hpp"
 #include "crumb/store.hpp"
+#include "crumb/value.hpp"
 
 namespace crumb {
 

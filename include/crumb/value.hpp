@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <variant>

@@ -12,10 +12,10 @@
 #include <boost/beast/http.hpp>
 
 #include <string>
-#include <string_view>
 #include <type_traits>
 #include <utility>
 
+#include "crumb/cookie.hpp"
 #include "crumb/manager.hpp"
 
 namespace crumb {

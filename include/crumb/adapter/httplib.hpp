@@ -10,9 +10,11 @@
 #endif
 #include <httplib.h>
 
+#include <cstddef>
 #include <string>
 #include <utility>
 
+#include "crumb/cookie.hpp"
 #include "crumb/manager.hpp"
 
 namespace crumb {

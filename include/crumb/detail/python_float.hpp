@@ -4,15 +4,14 @@
 // exponent digits; a fixed number with no fraction gets ".0".
 #pragma once
 
-#include <charconv>
 #include <cfenv>
+#include <charconv>
 #include <cmath>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <system_error>
 
 namespace crumb::detail {
 

@@ -19,7 +19,6 @@
 #include "crumb/base64.hpp"
 #include "crumb/clock.hpp"
 #include "crumb/detail/base64_impl.hpp"
-#include "crumb/detail/grow.hpp"
 #include "crumb/detail/iso8601.hpp"
 #include "crumb/detail/raise.hpp"
 #include "crumb/error.hpp"

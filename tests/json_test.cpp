@@ -232,6 +232,37 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(json_reader)
 
+// Expected texts from Python: json.dumps(v, sort_keys=True, separators=(',', ':')).
+BOOST_AUTO_TEST_CASE(sorted_keys_as_python_sorts_them) {
+  const crumb::value v = crumb::object{
+      {"b", 1},
+      {"a", crumb::object{{"z", crumb::array{crumb::object{{"y", 1}, {"x", 2}}}},
+                          {"\u00e9", 1},
+                          {"\U0001F600", 2},
+                          {"\uffff", 3},
+                          {"Z", 0}}},
+      {"", nullptr}};
+  std::string_view text;
+  std::string scratch;
+  BOOST_REQUIRE(crumb::json::write_into(v, scratch, text, 64, crumb::json::key_order::sorted) ==
+                errc::ok);
+  BOOST_TEST(text == R"({"":null,"a":{"Z":0,"z":[{"x":2,"y":1}],"\u00e9":1,"\uffff":3,)"
+                     R"("\ud83d\ude00":2},"b":1})");
+  // More members than fit on the stack.
+  crumb::object many;
+  std::string expected = "{";
+  for (int i = 40; i >= 1; --i) many.insert_or_assign((i < 10 ? "k0" : "k") + std::to_string(i), i);
+  for (int i = 1; i <= 40; ++i)
+    expected += (i > 1 ? ",\"" : "\"") + std::string(i < 10 ? "k0" : "k") + std::to_string(i) +
+                "\":" + std::to_string(i);
+  BOOST_REQUIRE(crumb::json::write_into(many, scratch, text, 64, crumb::json::key_order::sorted) ==
+                errc::ok);
+  BOOST_TEST(text == expected + "}");
+  // Insertion order stays the default.
+  BOOST_REQUIRE(crumb::json::write_into(v, scratch, text) == errc::ok);
+  BOOST_TEST(text.substr(0, 6) == R"({"b":1)");
+}
+
 BOOST_AUTO_TEST_CASE(reads_what_the_writer_writes) {
   for (const char* name : {"small", "medium", "large", "huge"}) {
     const crumb::value v = parse(crumb_test::fixture(name));

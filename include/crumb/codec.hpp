@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,7 +65,8 @@ class basic_codec {
                                  purpose for_what = purpose::cookie,
                                  const token_info* renewing = nullptr) {
     std::string_view json_text;
-    if (const errc e = json::write_into(session, json_, json_text, opts_.max_depth); e != errc::ok)
+    if (const errc e = json::write_into(session, json_, json_text, opts_.max_depth, key_order);
+        e != errc::ok)
       return e;
     if (json_text.size() > opts_.max_json_bytes) return errc::too_large;
     packed_.clear();
@@ -137,6 +137,12 @@ class basic_codec {
   const Clock& clock() const noexcept { return clock_; }
 
  private:
+  // The profile's order of object members: as inserted unless it says otherwise (Flask).
+  static constexpr json::key_order key_order = [] {
+    if constexpr (requires { Profile::key_order; }) return Profile::key_order;
+    else return json::key_order::insertion;
+  }();
+
   options opts_;
   Clock clock_;
   Compression compression_;

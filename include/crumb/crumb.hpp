@@ -14,6 +14,9 @@
 #include "crumb/manager.hpp"
 #include "crumb/profile.hpp"
 #include "crumb/profile/django.hpp"
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+#include "crumb/profile/flask.hpp"  // HMAC-SHA1: libcrypto only
+#endif
 #include "crumb/profile/native.hpp"
 #include "crumb/purpose.hpp"
 #include "crumb/session.hpp"

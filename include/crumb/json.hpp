@@ -27,6 +27,10 @@ namespace crumb::json {
 
 /// Limits on what the reader accepts. The defaults are generous for sessions and small
 /// enough that a hostile cookie cannot make crumb work hard.
+/// The order the writer puts an object's members in: as inserted (json.dumps' default,
+/// Django), or sorted by key (sort_keys=True, Flask).
+enum class key_order { insertion, sorted };
+
 struct limits {
   std::size_t max_bytes = 1 << 20;  ///< longest JSON text accepted
   std::size_t max_depth = 64;       ///< deepest nesting of arrays and objects (`[]` is 1)
@@ -201,7 +205,46 @@ inline errc write_string(text_sink& sink, std::string_view s) {
   return errc::ok;
 }
 
-inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left) {
+inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left,
+                        key_order order = key_order::insertion);
+
+// One member "key":value.
+inline errc write_member(const object::entry& m, text_sink& sink, std::size_t depth_left,
+                         key_order order) {
+  if (const errc e = write_string(sink, m.first); e != errc::ok) return e;
+  sink.put(':');
+  return write_value(m.second, sink, depth_left, order);
+}
+
+// An object's members by key, as Python's sort_keys (code points, which UTF-8 bytes
+// compare alike). Up to 32 members are sorted on the stack, more in one allocation.
+inline errc write_sorted_members(const object& o, text_sink& sink, std::size_t depth_left) {
+  const auto by_key = [](const object::entry* a, const object::entry* b) {
+    return a->first < b->first;
+  };
+  const auto write_all = [&](const object::entry** first, const object::entry** last) {
+    std::sort(first, last, by_key);
+    for (const object::entry** m = first; m != last; ++m) {
+      if (m != first) sink.put(',');
+      if (const errc e = write_member(**m, sink, depth_left, key_order::sorted); e != errc::ok)
+        return e;
+    }
+    return errc::ok;
+  };
+  std::array<const object::entry*, 32> small;
+  std::vector<const object::entry*> large;
+  const object::entry** first = small.data();
+  if (o.size() > small.size()) {
+    large.resize(o.size());
+    first = large.data();
+  }
+  std::size_t n = 0;
+  for (const object::entry& m : o) first[n++] = &m;
+  return write_all(first, first + n);
+}
+
+inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left,
+                        key_order order) {
   switch (v.kind()) {
     case kind::null: sink.put("null"); return errc::ok;
     case kind::boolean: sink.put(*v.if_bool() ? "true" : "false"); return errc::ok;
@@ -225,7 +268,8 @@ inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left)
       for (const value& item : *v.if_array()) {
         if (!first) sink.put(',');
         first = false;
-        if (const errc e = write_value(item, sink, depth_left - 1); e != errc::ok) return e;
+        if (const errc e = write_value(item, sink, depth_left - 1, order); e != errc::ok)
+          return e;
       }
       sink.put(']');
       return errc::ok;
@@ -233,13 +277,17 @@ inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left)
     case kind::object: {
       if (depth_left == 0) return errc::too_deep;
       sink.put('{');
-      bool first = true;
-      for (const auto& [key, item] : *v.if_object()) {
-        if (!first) sink.put(',');
-        first = false;
-        if (const errc e = write_string(sink, key); e != errc::ok) return e;
-        sink.put(':');
-        if (const errc e = write_value(item, sink, depth_left - 1); e != errc::ok) return e;
+      if (order == key_order::sorted) {
+        if (const errc e = write_sorted_members(*v.if_object(), sink, depth_left - 1);
+            e != errc::ok)
+          return e;
+      } else {
+        bool first = true;
+        for (const object::entry& m : *v.if_object()) {
+          if (!first) sink.put(',');
+          first = false;
+          if (const errc e = write_member(m, sink, depth_left - 1, order); e != errc::ok) return e;
+        }
       }
       sink.put('}');
       return errc::ok;
@@ -265,10 +313,13 @@ inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left)
 /// As write(), into a scratch buffer reused from call to call: `text` views the JSON at
 /// the buffer's start. The buffer keeps the largest size it has had (its tail is
 /// unspecified), so a steady stream of writes neither allocates nor fills memory.
+/// `order`: key_order::sorted writes each object's members by key, as json.dumps(...,
+/// sort_keys=True) (Flask's sessions).
 [[nodiscard]] inline errc write_into(const value& v, std::string& scratch, std::string_view& text,
-                                     std::size_t max_depth = limits{}.max_depth) {
+                                     std::size_t max_depth = limits{}.max_depth,
+                                     key_order order = key_order::insertion) {
   detail::text_sink sink(scratch, 0);
-  const errc e = detail::write_value(v, sink, max_depth);
+  const errc e = detail::write_value(v, sink, max_depth, order);
   text = e == errc::ok ? std::string_view(scratch.data(), sink.length()) : std::string_view();
   return e;
 }

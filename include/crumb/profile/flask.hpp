@@ -1,0 +1,204 @@
+// The flask wire profile: Flask's session cookie, itsdangerous' URLSafeTimedSerializer as
+// flask.sessions.SecureCookieSessionInterface sets it up: payload "." base64url(big-endian
+// Unix time) "." base64url(HMAC-SHA1), the key HMAC-SHA1(secret, "cookie-session"), a
+// leading "." on the payload when zlib-compressed, JSON with sorted keys. Needs an
+// HMAC-SHA1 (OpenSSL's libcrypto: libsodium has none).
+#pragma once
+
+#include <sodium.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crumb/base64.hpp"
+#include "crumb/clock.hpp"
+#include "crumb/detail/base64_impl.hpp"
+#include "crumb/error.hpp"
+#include "crumb/json.hpp"
+#include "crumb/mac.hpp"
+#include "crumb/profile.hpp"
+#include "crumb/profile/django.hpp"
+#include "crumb/purpose.hpp"
+
+namespace crumb::profile {
+
+/// Flask's values that JSON has no type for arrive tagged, as one-member objects: " t"
+/// (tuple), " b" (bytes, base64), " d" (datetime, HTTP date), " u" (UUID, hex), " m"
+/// (Markup), " di" (a dict whose one key looks like a tag). crumb keeps them as they are,
+/// so they go back to Flask as the same Python values; read them as objects.
+struct flask {
+  static constexpr std::string_view name = "flask";
+  /// The salt of flask.sessions.SecureCookieSessionInterface.
+  static constexpr std::string_view session_salt = "cookie-session";
+  /// PERMANENT_SESSION_LIFETIME's default: 31 days (Flask checks it on every read).
+  static constexpr std::chrono::seconds default_max_age{2678400};
+  static constexpr char separator = '.';
+  static constexpr char compressed_marker = '.';
+  /// itsdangerous compresses only when that saves at least 2 bytes, as Django.
+  static constexpr std::size_t compression_must_save = 2;
+  /// Flask's JSON provider sorts keys.
+  static constexpr json::key_order key_order = json::key_order::sorted;
+
+  struct options {
+    std::string salt = std::string(session_salt);
+    /// Tokens older than this (whole seconds, as itsdangerous) are errc::expired, and
+    /// tokens from the future, even by one second, errc::not_yet_valid; nullopt: neither
+    /// is checked (itsdangerous without max_age).
+    std::optional<std::chrono::seconds> max_age = default_max_age;
+  };
+
+  /// Flask keeps a session's lifetime in the cookie's Expires only (session.permanent);
+  /// the data-level expiry key is Django's, honoured by crumb alone.
+  using session_expiry = django::session_expiry;
+
+  /// The MAC key for `secret`: HMAC-SHA1(secret, salt) (itsdangerous' "hmac" derivation).
+  template <mac_policy Sha1>
+  static std::string derive_key(std::string_view secret, std::string_view salt) {
+    const typename Sha1::key k{secret};
+    std::string key(Sha1::digest_size, '\0');
+    k.sign(salt, reinterpret_cast<std::uint8_t*>(key.data()));
+    return key;
+  }
+
+  /// Appends base64url of `unix_seconds`' big-endian bytes, without leading zero bytes
+  /// (itsdangerous' int_to_bytes; 0 has no bytes).
+  static void append_timestamp(std::string& out, std::int64_t unix_seconds) {
+    auto n = static_cast<std::uint64_t>(unix_seconds < 0 ? 0 : unix_seconds);
+    char bytes[8];
+    std::size_t len = 0;
+    for (; n != 0; n >>= 8) bytes[7 - len++] = static_cast<char>(n & 0xff);
+    base64url::encode(std::string_view(bytes + 8 - len, len), out);
+  }
+
+  /// Parses a timestamp: at most 8 bytes, below 2^63. errc::malformed otherwise.
+  [[nodiscard]] static errc parse_timestamp(std::string_view text, std::int64_t& out) noexcept {
+    std::uint8_t bytes[9];
+    if (text.size() > base64url::encoded_size(8)) return errc::malformed;
+    if (!detail::base64url_decode(text.data(), text.size(), bytes)) return errc::malformed;
+    const std::size_t len = base64url::decoded_size(text.size());
+    if (len == 8 && bytes[0] >= 0x80) return errc::malformed;
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < len; ++i) n = n << 8 | bytes[i];
+    out = static_cast<std::int64_t>(n);
+    return errc::ok;
+  }
+
+  template <mac_policy Mac>
+  class sealer;
+};
+
+/// Flask's keys: one per secret and purpose, each an HMAC-SHA1 key. The current secret
+/// signs; every secret verifies (itsdangerous' key list), with no early exit.
+template <mac_policy Mac>
+class flask::sealer {
+  static_assert(has_sha1<Mac>,
+                "crumb: the flask profile needs HMAC-SHA1, which only OpenSSL's libcrypto "
+                "brings: build with CRUMB_WITH_OPENSSL=1 and link -lcrypto, and use "
+                "openssl_hmac_sha256 (the default there)");
+  using sha1 = typename Mac::sha1;
+
+ public:
+  sealer(const key_ring& ring, const options& opts) : max_age_(opts.max_age) {
+    const std::string entry_salt = opts.salt + std::string(store_entry_salt_suffix);
+    for (const auto& secret : ring.secrets()) {
+      add_key(cookie_keys_, secret, opts.salt);
+      add_key(entry_keys_, secret, entry_salt);
+    }
+  }
+
+  [[nodiscard]] errc seal(std::string_view payload, bool compressed, time_point now,
+                          const token_info* /*renewing*/, purpose for_what,
+                          std::string& token) const {
+    token.clear();
+    if (compressed) token += compressed_marker;
+    base64url::encode(payload, token);
+    token += separator;
+    append_timestamp(token, to_unix_seconds(now));
+    std::uint8_t mac[sha1::digest_size];
+    keys_for(for_what).front().sign(token, mac);
+    token += separator;
+    base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac), token);
+    sodium_memzero(mac, sizeof mac);
+    return errc::ok;
+  }
+
+  /// Errors, in itsdangerous' order: malformed (no separator), invalid_signature,
+  /// malformed (timestamp, base64), expired (older than max_age) or not_yet_valid (from
+  /// the future, even by a second: itsdangerous' "negative age").
+  [[nodiscard]] errc open(std::string_view token, time_point now, purpose for_what,
+                          std::string& scratch, std::size_t padding, opened_token& out) const {
+    const std::size_t sig_at = token.rfind(separator);
+    if (sig_at == std::string_view::npos) return errc::malformed;
+    const std::string_view signed_part = token.substr(0, sig_at);
+    if (!verify(signed_part, token.substr(sig_at + 1), keys_for(for_what),
+                out.info.needs_resign))
+      return errc::invalid_signature;
+    const std::size_t ts_at = signed_part.rfind(separator);
+    if (ts_at == std::string_view::npos) return errc::malformed;
+    std::int64_t timestamp = 0;
+    if (parse_timestamp(signed_part.substr(ts_at + 1), timestamp) != errc::ok)
+      return errc::malformed;
+    out.info.issued_at = timestamp;
+    if (max_age_) {
+      // As itsdangerous: age = int(time.time()) - timestamp; expired when greater than
+      // max_age; refused when negative.
+      const std::int64_t age = detail::saturating_add(to_unix_seconds(now), -timestamp);
+      if (age < 0) return errc::not_yet_valid;
+      if (age > max_age_->count()) return errc::expired;
+    }
+    std::string_view payload = signed_part.substr(0, ts_at);
+    out.compressed = !payload.empty() && payload.front() == compressed_marker;
+    if (out.compressed) payload.remove_prefix(1);
+    const std::size_t decoded = base64url::decoded_size(payload.size());
+    if (scratch.size() < decoded + padding) scratch.resize(decoded + padding);
+    if (!detail::base64url_decode(payload.data(), payload.size(),
+                                  reinterpret_cast<std::uint8_t*>(scratch.data())))
+      return errc::malformed;
+    out.payload = std::string_view(scratch.data(), decoded);
+    return errc::ok;
+  }
+
+ private:
+  using key_list = std::vector<typename sha1::key>;
+
+  static void add_key(key_list& keys, std::string_view secret, std::string_view salt) {
+    std::string derived = derive_key<sha1>(secret, salt);
+    keys.emplace_back(derived);
+    sodium_memzero(derived.data(), derived.size());
+  }
+
+  const key_list& keys_for(purpose p) const noexcept {
+    return p == purpose::cookie ? cookie_keys_ : entry_keys_;
+  }
+
+  // Every key is tried; `fallback` tells whether only a key other than the first matched.
+  static bool verify(std::string_view msg, std::string_view sig, const key_list& keys,
+                     bool& fallback) noexcept {
+    if (sig.size() != base64url::encoded_size(sha1::digest_size)) return false;
+    std::uint8_t wanted[sha1::digest_size];
+    if (!detail::base64url_decode(sig.data(), sig.size(), wanted)) return false;
+    std::uint8_t mac[sha1::digest_size];
+    int matched = 0;
+    int first = 0;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      keys[i].sign(msg, mac);
+      const int same = static_cast<int>(sodium_memcmp(mac, wanted, sizeof mac) == 0);
+      matched |= same;
+      if (i == 0) first = same;
+    }
+    sodium_memzero(mac, sizeof mac);
+    fallback = matched != 0 && first == 0;
+    return matched != 0;
+  }
+
+  std::optional<std::chrono::seconds> max_age_;
+  key_list cookie_keys_;
+  key_list entry_keys_;
+};
+
+}  // namespace crumb::profile

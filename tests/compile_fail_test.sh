@@ -2,7 +2,8 @@
 # What must not compile, refused by the compiler (each beside a control that compiles):
 #   - a type with no crumb::value_traits, with crumb's own message;
 #   - a session manager over a temporary store, a session of a temporary manager, and a
-#     session over temporary settings or a temporary codec.
+#     session over temporary settings or a temporary codec;
+#   - the flask profile over a MAC without HMAC-SHA1, with crumb's message.
 # usage: compile_fail_test.sh CXX INCLUDE_DIR COMPILE_FAIL_DIR
 set -uo pipefail
 cxx=$1
@@ -24,3 +25,11 @@ for case in -DCRUMB_TEMPORARY_STORE -DCRUMB_TEMPORARY_MANAGER -DCRUMB_TEMPORARY_
   grep -qE "use of deleted function|call to deleted" <<<"$log" || { echo "$log" | head; fail "$case: not refused as deleted"; }
 done
 echo "a temporary store, manager, settings or codec refused at compile time"
+if [[ -e /usr/include/openssl/sha.h ]]; then  # the control needs libcrypto's headers
+  syntax -DCRUMB_WITH_OPENSSL=1 -DCRUMB_CONTROL "$dir/flask_without_sha1.cpp" >/dev/null ||
+    fail "the control of flask_without_sha1.cpp does not compile"
+fi
+log=$(syntax "$dir/flask_without_sha1.cpp") && fail "the flask profile compiled without SHA-1"
+grep -q "the flask profile needs HMAC-SHA1" <<<"$log" ||
+  { echo "$log" | head -20; fail "the error does not carry crumb's message"; }
+echo "the flask profile without SHA-1 refused at compile time, with crumb's message"

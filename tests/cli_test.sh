@@ -85,5 +85,212 @@ check "help" 0 $?
 err=$(echo '[1]' | "$crumb" sign --profile django 2>&1 >/dev/null)
 check "not an object" type_mismatch "$err"
 
+# Every command has its own --help.
+for command in sign verify inspect keygen; do
+  out=$("$crumb" "$command" --help)
+  check "$command --help" 0 $?
+  [[ "$out" == "usage: crumb $command"* ]] || check "$command --help text" "usage: crumb $command..." "$out"
+done
+
+# keygen: a fresh 32-byte key in base64url and its native key id, which tokens carry.
+out=$("$crumb" keygen)
+check "keygen exit" 0 $?
+key=$(sed -n 's/^key: //p' <<<"$out")
+id=$(sed -n 's/^id: //p' <<<"$out")
+[[ "$key" =~ ^[A-Za-z0-9_-]{43}$ ]] && check "keygen key shape" ok ok || check "keygen key shape" "43 base64url chars" "$key"
+[[ "$id" =~ ^[0-9a-f]{8}$ ]] && check "keygen id shape" ok ok || check "keygen id shape" "8 hex digits" "$id"
+check "keygen two lines" 2 "$(wc -l <<<"$out")"
+[[ "$("$crumb" keygen)" != "$out" ]] && check "keygen is random" ok ok || check "keygen is random" different same
+token=$(echo '{"k":1}' | CRUMB_SECRET=$key "$crumb" sign --profile native)
+out=$(echo "$token" | CRUMB_SECRET=$key "$crumb" verify --profile native)
+check "keygen key signs and verifies" '{"k":1}' "$out"
+check "keygen id is the token's" "key id: $id" "$("$crumb" inspect "$token" | grep '^key id: ')"
+"$crumb" keygen extra >/dev/null 2>&1
+check "keygen takes no operands" 2 $?
+
+# Native: round trip in both modes; the mode is the token's own unless --encrypt demands it.
+T=1700000000
+session='{"user":"42","cart":["tea","cake"]}'
+for mode in signed encrypted; do
+  flag=(); [[ $mode == encrypted ]] && flag=(--encrypt)
+  token=$(echo "$session" | "$crumb" sign --profile native "${flag[@]}" --now $T)
+  check "native $mode sign" 0 $?
+  out=$(echo "$token" | "$crumb" verify --profile native "${flag[@]}" --now $T)
+  check "native $mode round trip" "$session" "$out"
+  out=$(echo "$token" | "$crumb" verify --profile native --now $T)
+  check "native $mode, mode from the token" "$session" "$out"
+  # One character of the body changed: refused.
+  c=${token:24:1}; [[ $c == A ]] && r=B || r=A
+  err=$(echo "${token:0:24}$r${token:25}" | "$crumb" verify --profile native --now $T 2>&1 >/dev/null)
+  check "native $mode tampered exit" 1 $?
+  check "native $mode tampered" invalid_signature "${err%%:*}"
+done
+padded=$(tr -- '-_' '+/' <<<"$token")===
+n=$(echo "$padded" | base64 -d 2>/dev/null | tr -d '\0' | grep -c tea)
+check "encrypted hides the session" 0 "$n"
+signed=$(echo '{}' | "$crumb" sign --profile native --now $T)
+err=$(echo "$signed" | "$crumb" verify --profile native --encrypt --now $T 2>&1 >/dev/null)
+check "--encrypt refuses a signed token" malformed "${err%%:*}"
+check "native tokens differ from django's" "" "$(tr -cd ':' <<<"$signed")"
+
+# Bound to the cookie name and the purpose.
+token=$(echo '{"a":1}' | "$crumb" sign --profile native --cookie-name a --now $T)
+out=$(echo "$token" | "$crumb" verify --profile native --cookie-name a --now $T)
+check "cookie name a under a" '{"a":1}' "$out"
+err=$(echo "$token" | "$crumb" verify --profile native --cookie-name b --now $T 2>&1 >/dev/null)
+check "cookie name a under b exit" 1 $?
+check "cookie name a under b" invalid_signature "${err%%:*}"
+token=$(echo '{"a":1}' | "$crumb" sign --profile native --purpose a --encrypt --now $T)
+out=$(echo "$token" | "$crumb" verify --profile native --purpose a --now $T)
+check "purpose a under a" '{"a":1}' "$out"
+err=$(echo "$token" | "$crumb" verify --profile native --purpose b --now $T 2>&1 >/dev/null)
+check "purpose a under b exit" 1 $?
+check "purpose a under b" invalid_signature "${err%%:*}"
+
+# --ttl: valid before issued-at + ttl, expired from it on (the end is exclusive, and the
+# skew window never applies an expiry late).
+token=$(echo '{"a":1}' | "$crumb" sign --profile native --ttl 60 --now $T)
+out=$(echo "$token" | "$crumb" verify --profile native --now $((T + 59)))
+check "ttl before its end" '{"a":1}' "$out"
+err=$(echo "$token" | "$crumb" verify --profile native --now $((T + 60)) 2>&1 >/dev/null)
+check "ttl at its end exit" 1 $?
+check "ttl at its end" expired "${err%%:*}"
+[[ "$err" == "expired: "?* ]] && check "expired says why" ok ok || check "expired says why" "expired: ..." "$err"
+err=$(echo "$token" | "$crumb" verify --profile native --skew 100 --now $((T + 60)) 2>&1 >/dev/null)
+check "the skew does not extend the ttl" expired "${err%%:*}"
+out=$(echo "$token" | "$crumb" verify --profile native --ttl 30 --now $((T + 29)))
+check "verify's shorter --ttl, before" '{"a":1}' "$out"
+err=$(echo "$token" | "$crumb" verify --profile native --ttl 30 --now $((T + 30)) 2>&1 >/dev/null)
+check "verify's shorter --ttl applies" expired "${err%%:*}"
+
+# --idle: the same boundary for inactivity.
+token=$(echo '{"a":1}' | "$crumb" sign --profile native --idle 30 --now $T)
+out=$(echo "$token" | "$crumb" verify --profile native --now $((T + 29)))
+check "idle before its end" '{"a":1}' "$out"
+err=$(echo "$token" | "$crumb" verify --profile native --now $((T + 30)) 2>&1 >/dev/null)
+check "idle at its end" expired "${err%%:*}"
+err=$(echo "$token" | "$crumb" verify --profile native --idle 10 --now $((T + 10)) 2>&1 >/dev/null)
+check "verify's shorter --idle applies" expired "${err%%:*}"
+
+# --skew: a token from 10 s in the future.
+token=$(echo '{"a":1}' | "$crumb" sign --profile native --now $((T + 10)))
+err=$(echo "$token" | "$crumb" verify --profile native --now $T 2>&1 >/dev/null)
+check "future token, default skew exit" 1 $?
+check "future token, default skew" not_yet_valid "${err%%:*}"
+err=$(echo "$token" | "$crumb" verify --profile native --skew 9 --now $T 2>&1 >/dev/null)
+check "future token, skew 9" not_yet_valid "${err%%:*}"
+out=$(echo "$token" | "$crumb" verify --profile native --skew 10 --now $T)
+check "future token, skew 10" '{"a":1}' "$out"
+
+# Rotation: a fallback key verifies and asks for a re-sign; removed, it is an unknown key.
+token=$(echo '{"a":1}' | CRUMB_SECRET=old "$crumb" sign --profile native --encrypt --now $T)
+out=$(echo "$token" | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=old \
+  "$crumb" verify --profile native --now $T 2>"$tmp/err")
+check "native fallback exit" 0 $?
+check "native fallback" '{"a":1}' "$out"
+grep -q "re-sign" "$tmp/err" && check "native fallback says re-sign" ok ok \
+  || check "native fallback says re-sign" "re-sign" "$(cat "$tmp/err")"
+out=$(echo "$token" | CRUMB_SECRET=old CRUMB_SECRET_FALLBACKS=new \
+  "$crumb" verify --profile native --now $T 2>"$tmp/err")
+check "native current key, no re-sign" "" "$(cat "$tmp/err")"
+err=$(echo "$token" | CRUMB_SECRET=new "$crumb" verify --profile native --now $T 2>&1 >/dev/null)
+check "native key removed exit" 1 $?
+check "native key removed" unknown_key "${err%%:*}"
+echo "$token" | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=new \
+  "$crumb" verify --profile native --now $T >/dev/null 2>&1
+check "a secret twice in the ring" 2 $?
+token=$(echo '{"a":1}' | CRUMB_SECRET=old "$crumb" sign --profile django --now $T)
+out=$(echo "$token" | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=old \
+  "$crumb" verify --profile django --now $T 2>"$tmp/err")
+check "django fallback" '{"a":1}' "$out"
+grep -q "re-sign" "$tmp/err" && check "django fallback says re-sign" ok ok \
+  || check "django fallback says re-sign" "re-sign" "$(cat "$tmp/err")"
+
+# inspect: the fields, unverified; with a secret, which key made the token.
+token=$(echo '{"a":1}' | "$crumb" sign --profile native --ttl 60 --idle 30 --now $T)
+out=$(env -u CRUMB_SECRET "$crumb" inspect "$token" --now $T)
+check "inspect native exit" 0 $?
+for line in "profile: native" "version: 1" "mode: signed" "compressed: no" \
+    "key id: $("$crumb" inspect "$token" | sed -n 's/^key id: //p')" \
+    "issued at: 2023-11-14T22:13:20Z (1700000000)" \
+    "absolute end: 2023-11-14T22:14:20Z (1700000060), lifetime 60 s" \
+    "idle timeout: 30 s" 'payload (UNVERIFIED): {"a":1}' \
+    "authentic: not checked (no secret: set CRUMB_SECRET to check it)"; do
+  grep -qxF "$line" <<<"$out" && check "inspect native: $line" ok ok \
+    || check "inspect native: $line" "$line" "$out"
+done
+grep -q "^UNVERIFIED" <<<"$out" && check "inspect native UNVERIFIED" ok ok \
+  || check "inspect native UNVERIFIED" UNVERIFIED "$out"
+check "inspect native key id shape" 1 "$(grep -cE '^key id: [0-9a-f]{8}$' <<<"$out")"
+out=$(echo "$token" | "$crumb" inspect - --now $T)
+grep -qx "authentic: yes, made with the current key" <<<"$out" && check "inspect current key" ok ok \
+  || check "inspect current key" "made with the current key" "$out"
+out=$(CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=$'x\ndjango-insecure-cli-test-secret' "$crumb" inspect "$token")
+grep -q "^authentic: yes, made with fallback key 2" <<<"$out" && check "inspect fallback key" ok ok \
+  || check "inspect fallback key" "made with fallback key 2" "$out"
+out=$(CRUMB_SECRET=new "$crumb" inspect "$token")
+check "inspect unknown key exit" 0 $?
+grep -q "^authentic: NO: unknown_key" <<<"$out" && check "inspect unknown key" ok ok \
+  || check "inspect unknown key" "authentic: NO: unknown_key" "$out"
+out=$(echo '{"a":1}' | "$crumb" sign --profile native --encrypt --ttl none | "$crumb" inspect -)
+for line in "mode: encrypted" "absolute end: none" "idle timeout: none"; do
+  grep -qxF "$line" <<<"$out" && check "inspect encrypted: $line" ok ok \
+    || check "inspect encrypted: $line" "$line" "$out"
+done
+grep -q '"a"' <<<"$(grep -v '^session (verified)' <<<"$out")" \
+  && check "inspect does not show encrypted content" hidden shown || check "inspect does not show encrypted content" ok ok
+
+token=$(echo '{"a":1}' | "$crumb" sign --profile django --now $T --no-compress)
+out=$(env -u CRUMB_SECRET "$crumb" inspect "$token" --now $((T + 100)))
+check "inspect django exit" 0 $?
+for line in "profile: django" "timestamp: 2023-11-14T22:13:20Z (1700000000)" \
+    "age at 2023-11-14T22:15:00Z (1700000100): 100 s" "compressed: no" \
+    "signature: HMAC-SHA256" 'payload (UNVERIFIED): {"a":1}'; do
+  grep -qxF "$line" <<<"$out" && check "inspect django: $line" ok ok \
+    || check "inspect django: $line" "$line" "$out"
+done
+grep -q "^UNVERIFIED" <<<"$out" && check "inspect django UNVERIFIED" ok ok \
+  || check "inspect django UNVERIFIED" UNVERIFIED "$out"
+big='{"k":"'$(printf 'v%.0s' {1..300})'"}'
+out=$(echo "$big" | "$crumb" sign --profile django | "$crumb" inspect -)
+grep -qx "compressed: yes" <<<"$out" && grep -qxF "payload (UNVERIFIED): $big" <<<"$out" \
+  && check "inspect django compressed" ok ok || check "inspect django compressed" "$big" "$out"
+out=$(CRUMB_SECRET=other "$crumb" inspect "$token")
+grep -q "^authentic: NO" <<<"$out" && check "inspect django wrong key" ok ok \
+  || check "inspect django wrong key" "authentic: NO" "$out"
+
+# inspect refuses what is no token, with a reason, and never crashes.
+# Native headers: unknown flags, a varint past 63 bits, one not in shortest form, bodies
+# shorter than a tag (signed) or a nonce and a tag (encrypted).
+for garbage in nonsense "" -Vs3r1puVFAQ4AwjD "a:b:c" "::" "e30:1r31eq:short" AAAA AQ AQAAAAAAAAAA "${signed:0:12}" \
+    "${signed}===" "$(head -c 3000 /dev/urandom | base64 -w0)" AQQBAgMEAQAAAAAAAAAAAAAAAAAAAAAAAA \
+    AQABAgME_____________wAAAAAAAAAAAAAAAAAAAAAAAA AQABAgMEgAAAAAAAAAAAAAAAAAAAAAAAAAA \
+    AQABAgMEAQAAAAAAAAAAAAAAAAAAAAAA AQEBAgMEAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; do
+  err=$("$crumb" inspect "$garbage" 2>&1 >/dev/null)
+  rc=$?
+  check "inspect garbage '${garbage:0:16}' exit" 1 $rc
+  [[ "$err" == malformed:\ ?* ]] || check "inspect garbage '${garbage:0:16}' says why" "malformed: ..." "$err"
+done
+"$crumb" inspect >/dev/null 2>&1
+check "inspect without a token" 2 $?
+"$crumb" inspect --frobnicate >/dev/null 2>&1
+check "inspect unknown option" 2 $?
+out=$("$crumb" inspect --now $T -- "$signed" | head -1)
+check "inspect -- TOKEN" "profile: native" "$out"
+
+# Options belong to their profile.
+echo '{}' | "$crumb" sign --profile django --encrypt >/dev/null 2>&1
+check "--encrypt under django" 2 $?
+echo '{}' | "$crumb" sign --profile native --salt x >/dev/null 2>&1
+check "--salt under native" 2 $?
+echo '{}' | "$crumb" verify --profile native --max-age 60 >/dev/null 2>&1
+check "--max-age under native" 2 $?
+echo '{}' | "$crumb" sign --profile native --ttl 0 >/dev/null 2>&1
+check "--ttl 0" 2 $?
+echo '{}' | "$crumb" verify --profile native --skew -1 >/dev/null 2>&1
+check "--skew negative" 2 $?
+echo '{}' | "$crumb" sign --profile native --skew 5 >/dev/null 2>&1
+check "--skew is verify's" 2 $?
+
 [[ $failures -eq 0 ]] || { echo "$failures failure(s)"; exit 1; }
 echo "all CLI checks passed"

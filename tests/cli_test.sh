@@ -196,9 +196,10 @@ check "native current key, no re-sign" "" "$(cat "$tmp/err")"
 err=$(echo "$token" | CRUMB_SECRET=new "$crumb" verify --profile native --now $T 2>&1 >/dev/null)
 check "native key removed exit" 1 $?
 check "native key removed" unknown_key "${err%%:*}"
-echo "$token" | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=new \
-  "$crumb" verify --profile native --now $T >/dev/null 2>&1
-check "a secret twice in the ring" 2 $?
+echo '{"a":1}' | CRUMB_SECRET=new "$crumb" sign --profile native --now $T |
+  CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=new "$crumb" verify --profile native --now $T \
+  >/dev/null 2>&1
+check "a secret twice in the ring counts once" 0 $?
 token=$(echo '{"a":1}' | CRUMB_SECRET=old "$crumb" sign --profile django --now $T)
 out=$(echo "$token" | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=old \
   "$crumb" verify --profile django --now $T 2>"$tmp/err")

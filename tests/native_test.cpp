@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_broken_part) {
   };
   BOOST_TEST(with(0, '\x02') == errc::malformed);            // unknown version
   BOOST_TEST(with(1, '\x04') == errc::malformed);            // unknown flag
-  BOOST_TEST(with(1, '\x01') == errc::malformed);            // encrypted, read as signed
+  BOOST_TEST(with(1, '\x01') == errc::invalid_signature);    // signed, read as encrypted
   BOOST_TEST(with(2, static_cast<char>(raw[2] ^ 1)) == errc::unknown_key);
   BOOST_TEST(with(raw.size() - 1, static_cast<char>(raw.back() ^ 1)) == errc::invalid_signature);
   BOOST_TEST(decode(codec, "not base64!") == errc::malformed);
@@ -337,7 +337,28 @@ BOOST_AUTO_TEST_CASE(rotation_with_key_ids) {
     BOOST_TEST(decode(dropped, old_token) == errc::unknown_key);
   }
   BOOST_TEST((crumb::profile::native::key_id("a") != crumb::profile::native::key_id("b")));
-  BOOST_CHECK_THROW(make(options{}, crumb::key_ring("same", {"same"})), std::invalid_argument);
+  // A secret listed twice counts once (a rotation that repeats the current secret).
+  auto twice = make(options{}, crumb::key_ring("same", {"other", "same"}));
+  crumb::value out;
+  crumb::token_info info;
+  BOOST_TEST(twice.decode_into(twice.encode(small).value(), out, info) == errc::ok);
+  BOOST_TEST(!info.needs_resign);
+}
+
+// Turning encryption on (or off) ends no session: the other mode is read, and re-issued.
+BOOST_AUTO_TEST_CASE(both_modes_are_read) {
+  for (const bool encrypt : {false, true}) {
+    auto before = make(mode(!encrypt));
+    auto after = make(mode(encrypt));
+    const std::string token = before.encode(small).value();
+    crumb::value out;
+    crumb::token_info info;
+    BOOST_TEST(after.decode_into(token, out, info) == errc::ok);
+    BOOST_TEST((out == small));
+    BOOST_TEST(info.needs_resign);
+    const std::string raw = raw_of(after.encode(out).value());
+    BOOST_TEST(((raw[1] & 0x01) != 0) == encrypt);
+  }
 }
 
 // The session layer, its stores and its oversize policies, on the native format.

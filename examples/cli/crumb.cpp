@@ -656,11 +656,16 @@ int run_native(const arguments& args) {
 
   const std::string input = read_stdin();
   const std::string_view token = trim_whitespace(input);
-  // The mode is the token's own unless --encrypt demands encryption: a sealer opens one mode.
-  if (!args.native_opts.encrypt) {
+  // A codec reads both modes; --encrypt accepts encrypted tokens only. The codec is set to
+  // the token's own mode, so a token is not reported for re-signing for its mode alone.
+  {
     std::string ignored;
-    if (const std::optional<native_header> h = parse_native(token, ignored))
+    if (const std::optional<native_header> h = parse_native(token, ignored)) {
+      if (args.native_opts.encrypt && !h->encrypted())
+        return fail_native(crumb::errc::malformed,
+                           explain_native(crumb::errc::malformed, token, args, keys));
       opts.encrypt = h->encrypted();
+    }
   }
   native_codec codec(keys, opts, args.clock);
   crumb::value session;

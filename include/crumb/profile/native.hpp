@@ -156,8 +156,8 @@ class native::sealer {
   static_assert(Mac::digest_size >= tag_bytes);
 
  public:
-  /// Throws std::invalid_argument when two secrets of the ring have the same key id (a
-  /// secret listed twice, or a 2^-32 accident: replace one).
+  /// A secret listed twice in the ring counts once. Throws std::invalid_argument when two
+  /// different secrets have the same key id (a 2^-32 accident: replace one).
   sealer(const key_ring& ring, const options& opts)
       : max_age_(opts.max_age),
         idle_(opts.idle_timeout),
@@ -169,8 +169,12 @@ class native::sealer {
     bound += opts.purpose;
     detail::append_varint(bound, opts.cookie_name.size());
     bound += opts.cookie_name;
-    for (const std::string& secret : ring.secrets()) {
-      const master_key m(secret);
+    const auto& secrets = ring.secrets();
+    for (std::size_t i = 0; i < secrets.size(); ++i) {
+      if (std::find(secrets.begin(), secrets.begin() + static_cast<std::ptrdiff_t>(i),
+                    secrets[i]) != secrets.begin() + static_cast<std::ptrdiff_t>(i))
+        continue;  // the same secret again (a rotation that listed it twice)
+      const master_key m(secrets[i]);
       entry e{m.id(), {}, {}, {}, {}};
       for (const auto& other : keys_)
         if (other.id == e.id)
@@ -240,26 +244,27 @@ class native::sealer {
     return errc::ok;
   }
 
+  /// Both modes are read, whichever this sealer writes: a token of the other mode asks to
+  /// be re-issued (needs_resign), so switching `encrypt` on or off ends no session.
   /// Errors, in the order checked: malformed (not base64url, too short, unknown version or
-  /// flags, a mode other than this sealer's), unknown_key, malformed (header fields),
-  /// invalid_signature (tag), not_yet_valid, expired (absolute end or idle timeout).
+  /// flags), unknown_key, malformed (header fields), invalid_signature (tag),
+  /// not_yet_valid, expired (absolute end or idle timeout).
   [[nodiscard]] errc open(std::string_view token, time_point now, purpose for_what,
                           std::string& scratch, std::size_t padding, opened_token& out) {
-    // Signed mode reads the payload where it is decoded; encrypted mode decrypts it from
-    // raw_ into the scratch buffer. Neither buffer is ever shrunk.
-    std::string& decoded = encrypt_ ? raw_ : scratch;
+    // The token is decoded into the scratch buffer; signed mode reads its payload there,
+    // encrypted mode decrypts it into raw_. Neither buffer is ever shrunk.
     const std::size_t n = base64url::decoded_size(token.size());
-    if (decoded.size() < n + padding) decoded.resize(n + padding);
-    if (!detail::base64url_decode(token.data(), token.size(), bytes(decoded)))
+    if (scratch.size() < n + padding) scratch.resize(n + padding);
+    if (!detail::base64url_decode(token.data(), token.size(), bytes(scratch)))
       return errc::malformed;
-    const std::string_view raw(decoded.data(), n);
+    const std::string_view raw(scratch.data(), n);
     constexpr std::size_t fixed = 2 + key_id_bytes;
     if (raw.size() < fixed + 3 + tag_bytes) return errc::malformed;
     const auto flags = static_cast<std::uint8_t>(raw[1]);
     if (static_cast<std::uint8_t>(raw[0]) != version ||
-        (flags & ~(flag_encrypted | flag_compressed)) != 0 ||
-        ((flags & flag_encrypted) != 0) != encrypt_)
+        (flags & ~(flag_encrypted | flag_compressed)) != 0)
       return errc::malformed;
+    const bool encrypted = (flags & flag_encrypted) != 0;
     const entry* key = find(raw.substr(2, key_id_bytes));
     if (key == nullptr) return errc::unknown_key;
     std::size_t at = fixed;
@@ -269,17 +274,17 @@ class native::sealer {
       return errc::malformed;
     const std::size_t header = at;
 
-    if (encrypt_) {
+    if (encrypted) {
       if (raw.size() < header + nonce_bytes + tag_bytes) return errc::malformed;
       const std::size_t c_at = header + nonce_bytes;
       const std::size_t c_len = raw.size() - c_at;
-      if (scratch.size() < c_len - tag_bytes + padding) scratch.resize(c_len - tag_bytes + padding);
+      if (raw_.size() < c_len - tag_bytes + padding) raw_.resize(c_len - tag_bytes + padding);
       unsigned long long m_len = 0;
       if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-              bytes(scratch), &m_len, nullptr, bytes(raw) + c_at, c_len, bytes(raw), header,
+              bytes(raw_), &m_len, nullptr, bytes(raw) + c_at, c_len, bytes(raw), header,
               bytes(raw) + header, aead_key(*key, for_what).data()) != 0)
         return errc::invalid_signature;
-      out.payload = std::string_view(scratch.data(), static_cast<std::size_t>(m_len));
+      out.payload = std::string_view(raw_.data(), static_cast<std::size_t>(m_len));
     } else {
       if (raw.size() < header + tag_bytes) return errc::malformed;
       const std::size_t signed_len = raw.size() - tag_bytes;
@@ -291,7 +296,9 @@ class native::sealer {
       out.payload = raw.substr(header, signed_len - header);
     }
     out.compressed = (flags & flag_compressed) != 0;
-    return check_times(issued, lifetime, idle, to_unix_seconds(now), key, out.info);
+    const errc e = check_times(issued, lifetime, idle, to_unix_seconds(now), key, out.info);
+    if (encrypted != encrypt_) out.info.needs_resign = true;  // re-issued in this mode
+    return e;
   }
 
  private:
@@ -353,7 +360,7 @@ class native::sealer {
   std::int64_t skew_;
   bool encrypt_;
   std::vector<entry> keys_;
-  std::string raw_;  // the token's bytes: built before base64 (seal), decoded (encrypted open)
+  std::string raw_;  // the token's bytes before base64 (seal); a decrypted payload (open)
 };
 
 }  // namespace crumb::profile

@@ -70,6 +70,19 @@ BOOST_AUTO_TEST_CASE(tagged_values_are_kept) {
   BOOST_TEST((codec.decode(token).value() == v));
 }
 
+// Flask fails every request whose cookie holds a tag it cannot read: never written.
+BOOST_AUTO_TEST_CASE(tags_flask_cannot_read_are_refused) {
+  auto codec = make();
+  for (const char* bad : {R"({" u":"xyz"})", R"({"a":{" b":"abc"}})", R"({"a":[{" t":{}}]})",
+                          R"({"a":{" di":{"k":1}}})", R"({"a":{" di":{}}})", R"({" d":1})"})
+    BOOST_TEST(codec.encode(crumb_test::parse(bad)).error() == errc::invalid_json, bad);
+  for (const char* good :
+       {R"({" u":"urn:uuid:12345678-1234-5678-1234-567812345678"})", R"({"a":{" b":""}})",
+        R"({"a":[{" t":[]}]})", R"({"a":{" di":{" t__":1}}})", R"({" m":{"x":1}})",
+        R"({" x":5})", R"({"a":{" u":1,"b":2}})"})
+    BOOST_TEST(codec.encode(crumb_test::parse(good)).has_value(), good);
+}
+
 BOOST_AUTO_TEST_CASE(expiry_and_the_future_as_itsdangerous) {
   flask_codec::options o;
   o.max_age = 3600s;

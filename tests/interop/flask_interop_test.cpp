@@ -618,31 +618,43 @@ BOOST_AUTO_TEST_CASE(flask_sessions_crumb_cannot_hold) {
 // whatever the application put there; where the value is no valid tag value, itsdangerous
 // raises BadPayload, which Flask's open_session does not catch: every request carrying the
 // cookie fails with an error 500.
-BOOST_AUTO_TEST_CASE(crumb_sessions_with_broken_tags_fail_in_flask) {
+// Regression: a tagged value Flask cannot read (" u" that is no UUID, " b" that is no
+// base64, ...) was written, and Flask then failed every request with that cookie (a 500:
+// itsdangerous' BadPayload escapes open_session). crumb now refuses to encode them; what
+// Flask reads, it writes.
+BOOST_AUTO_TEST_CASE(crumb_writes_no_tag_flask_cannot_read) {
   struct tag_case {
-    std::string json, flask;  // Flask's verdict on crumb's token
+    std::string json;
+    bool flask_reads;
   };
   const std::vector<tag_case> table = {
-      {R"({"x":{" u":"not a uuid"}})", "bad_payload"},
-      {R"({"x":{" b":5}})", "bad_payload"},
-      {R"({"x":{" t":5}})", "bad_payload"},
-      {R"({"x":{" di":5}})", "bad_payload"},
-      {R"({"x":{" d":"not a date"}})", "ok"},  // werkzeug's parse_date: None
-      {R"({"x":{" m":5}})", "ok"},             // Markup(5): "5"
+      {R"({"x":{" u":"not a uuid"}})", false},
+      {R"({"x":{" b":5}})", false},
+      {R"({"x":{" b":"not base64!"}})", false},
+      {R"({"x":{" t":5}})", false},
+      {R"({"x":{" di":5}})", false},
+      {R"({"x":[{" di":{"a":1}}]})", false},
+      {R"({"x":{" d":"not a date"}})", true},  // werkzeug's parse_date: None
+      {R"({"x":{" m":5}})", true},             // Markup(5): "5"
+      {R"({"x":{" u":"{12345678-1234-5678-1234-567812345678}"}})", true},
+      {R"({"x":{" b":"aGk="}})", true},
   };
   auto codec = make_codec();
   std::vector<crumb::object> requests;
-  for (const auto& c : table)
-    requests.push_back(
-        loads_request(codec.encode(crumb_test::parse(c.json)).value(), now, flask_max_age));
-  requests.push_back({{"op", "request"},
-                      {"secret", secret},
-                      {"now", now},
-                      {"cookie", str(requests.front(), "token")}});
+  std::vector<std::string> readable;
+  for (const auto& c : table) {
+    const crumb::result<std::string> token = codec.encode(crumb_test::parse(c.json));
+    BOOST_TEST(token.has_value() == c.flask_reads, c.json);
+    if (!token) {
+      BOOST_TEST(token.error() == crumb::errc::invalid_json);
+      continue;
+    }
+    readable.push_back(c.json);
+    requests.push_back(loads_request(*token, now, flask_max_age));
+  }
   const auto answers = ask_flask(requests);
-  for (std::size_t i = 0; i < table.size(); ++i)
-    BOOST_TEST(verdict(answers[i]) == table[i].flask, table[i].json);
-  BOOST_TEST(*field(answers.back(), "status").if_int() == 500);
+  for (std::size_t i = 0; i < readable.size(); ++i)
+    BOOST_TEST(verdict(answers[i]) == "ok", readable[i]);
 }
 
 // Where the two differ: itsdangerous' base64 decoder drops characters outside the

@@ -24,13 +24,16 @@
 #include "crumb/profile.hpp"
 #include "crumb/profile/django.hpp"
 #include "crumb/purpose.hpp"
+#include "crumb/value.hpp"
 
 namespace crumb::profile {
 
 /// Flask's values that JSON has no type for arrive tagged, as one-member objects: " t"
 /// (tuple), " b" (bytes, base64), " d" (datetime, HTTP date), " u" (UUID, hex), " m"
 /// (Markup), " di" (a dict whose one key looks like a tag). crumb keeps them as they are,
-/// so they go back to Flask as the same Python values; read them as objects.
+/// so they go back to Flask as the same Python values; read them as objects. Any
+/// one-member object under one of those keys is a tag to Flask, and one Flask cannot read
+/// would fail its every request: encoding checks them (check_tags()).
 struct flask {
   static constexpr std::string_view name = "flask";
   /// The salt of flask.sessions.SecureCookieSessionInterface.
@@ -88,8 +91,67 @@ struct flask {
     return errc::ok;
   }
 
+  /// Whether Flask can read every tagged value in `v` (see above): a " t" holds an array;
+  /// " b" padded base64; " u" a UUID's 32 hex digits (hyphens, braces and a "urn:uuid:"
+  /// prefix allowed); " d" a string (one werkzeug cannot parse reads as None); " di" an
+  /// object of one member whose key ends in "__"; " m" anything (Markup(str(...))). errc::invalid_json for the first that does not (Flask would raise on it);
+  /// the codec calls this before every encode.
+  [[nodiscard]] static errc check_tags(const value& v) {
+    if (const array* a = v.if_array()) {
+      for (const value& item : *a)
+        if (const errc e = check_tags(item); e != errc::ok) return e;
+      return errc::ok;
+    }
+    const object* o = v.if_object();
+    if (o == nullptr) return errc::ok;
+    if (o->size() == 1 && !readable_tag(o->begin()->first, o->begin()->second))
+      return errc::invalid_json;
+    for (const auto& [key, member] : *o)
+      if (const errc e = check_tags(member); e != errc::ok) return e;
+    return errc::ok;
+  }
+
   template <mac_policy Mac>
   class sealer;
+
+ private:
+  static bool readable_tag(std::string_view tag, const value& v) {
+    const std::string* s = v.if_string();
+    if (tag == " t") return v.is_array();
+    if (tag == " d") return s != nullptr;
+    if (tag == " b") return s != nullptr && is_padded_base64(*s);
+    if (tag == " u") return s != nullptr && is_uuid(*s);
+    if (tag == " di") {
+      const object* o = v.if_object();
+      return o != nullptr && o->size() == 1 && o->begin()->first.ends_with("__");
+    }
+    return true;  // not a tag
+  }
+  static bool is_padded_base64(std::string_view s) {
+    if (s.size() % 4 != 0) return false;
+    std::size_t pad = 0;
+    while (pad < 2 && pad < s.size() && s[s.size() - 1 - pad] == '=') ++pad;
+    for (std::size_t i = 0; i < s.size() - pad; ++i) {
+      const char c = s[i];
+      const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '+' || c == '/';
+      if (!ok) return false;
+    }
+    return true;
+  }
+  static bool is_uuid(std::string_view s) {
+    if (s.starts_with("urn:")) s.remove_prefix(4);
+    if (s.starts_with("uuid:")) s.remove_prefix(5);
+    if (s.starts_with('{') && s.ends_with('}') && s.size() >= 2) s = s.substr(1, s.size() - 2);
+    std::size_t digits = 0;
+    for (const char c : s) {
+      if (c == '-') continue;
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!hex) return false;
+      ++digits;
+    }
+    return digits == 32;
+  }
 };
 
 /// Flask's keys: one per secret and purpose, each an HMAC-SHA1 key. The current secret

@@ -12,6 +12,10 @@ check() {  # check NAME EXPECTED ACTUAL
     echo "ok   $1"
   fi
 }
+check_error() {  # check_error NAME ERROR STDERR: the error's name, then ": " and why
+  check "$1" "$2" "${3%%:*}"
+  [[ "$3" == "$2: "?* ]] || check "$1 says why" "$2: <why>" "$3"
+}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CRUMB_SECRET='django-insecure-cli-test-secret'
@@ -33,18 +37,23 @@ out=$(printf '%s' '{"z":1.0,"a":"é👋","n":1e16}' | "$crumb" sign --profile dj
   | "$crumb" verify --profile django --now 1700000000)
 check "python format" '{"z":1.0,"a":"\u00e9\ud83d\udc4b","n":1e+16}' "$out"
 
-# Errors: name on stderr, exit 1.
+# Errors: `name: why` on stderr, exit 1.
 err=$(echo "$token" | "$crumb" verify --profile django --now 1700000061 --max-age 60 2>&1 >/dev/null)
 check "expired exit" 1 $?
-check "expired name" expired "$err"
+check_error "expired name" expired "$err"
+[[ "$err" == "expired: signed 1 min 1 s ago, max age 1 min; "* ]] && check "expired in human terms" ok ok \
+  || check "expired in human terms" "expired: signed 1 min 1 s ago, max age 1 min; ..." "$err"
 err=$(echo "${token}x" | "$crumb" verify --profile django --now 1700000000 2>&1 >/dev/null)
-check "invalid_signature" invalid_signature "$err"
+check_error "invalid_signature" invalid_signature "$err"
 err=$(echo "nonsense" | "$crumb" verify --profile django 2>&1 >/dev/null)
-check "malformed" malformed "$err"
-err=$(echo "$token" | CRUMB_SECRET=other "$crumb" verify --profile django --now 1700000000 2>&1 >/dev/null)
-check "wrong key" invalid_signature "$err"
+check_error "malformed" malformed "$err"
+err=$(echo "$token" | CRUMB_SECRET=other CRUMB_SECRET_FALLBACKS=another "$crumb" verify --profile django \
+  --now 1700000000 2>&1 >/dev/null)
+check_error "wrong key" invalid_signature "$err"
+[[ "$err" == "invalid_signature: no key of the ring (2 keys) made this signature"* ]] \
+  && check "wrong key says the ring" ok ok || check "wrong key says the ring" "no key of the ring (2 keys)..." "$err"
 err=$(echo '[1,' | "$crumb" sign --profile django 2>&1 >/dev/null)
-check "bad json" invalid_json "$err"
+check_error "bad json" invalid_json "$err"
 
 # Fallback secrets, from the environment and from a file.
 out=$(echo "$token" | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=$'x\ndjango-insecure-cli-test-secret' \
@@ -58,7 +67,7 @@ check "fallback file" '{"a":1}' "$out"
 # Tokens are signed with the current secret only.
 new_token=$(echo '{"a":1}' | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=old "$crumb" sign --profile django)
 err=$(echo "$new_token" | CRUMB_SECRET=old "$crumb" verify --profile django 2>&1 >/dev/null)
-check "signs with current" invalid_signature "$err"
+check_error "signs with current" invalid_signature "$err"
 
 # Usage errors exit 2.
 echo '{}' | env -u CRUMB_SECRET "$crumb" sign --profile django >/dev/null 2>&1
@@ -83,14 +92,16 @@ check "help" 0 $?
 
 # Non-objects are not sessions.
 err=$(echo '[1]' | "$crumb" sign --profile django 2>&1 >/dev/null)
-check "not an object" type_mismatch "$err"
+check_error "not an object" type_mismatch "$err"
 
 # Every command has its own --help.
 for command in sign verify inspect keygen; do
   out=$("$crumb" "$command" --help)
   check "$command --help" 0 $?
   [[ "$out" == "usage: crumb $command"* ]] || check "$command --help text" "usage: crumb $command..." "$out"
+  [[ $command == keygen || "$out" == *flask* ]] || check "$command --help mentions flask" flask "$out"
 done
+[[ "$("$crumb" --help)" == *"--profile flask"* ]] || check "--help mentions flask" flask "$("$crumb" --help)"
 
 # keygen: a fresh 32-byte key in base64url and its native key id, which tokens carry.
 out=$("$crumb" keygen)
@@ -245,7 +256,7 @@ token=$(echo '{"a":1}' | "$crumb" sign --profile django --now $T --no-compress)
 out=$(env -u CRUMB_SECRET "$crumb" inspect "$token" --now $((T + 100)))
 check "inspect django exit" 0 $?
 for line in "profile: django" "timestamp: 2023-11-14T22:13:20Z (1700000000)" \
-    "age at 2023-11-14T22:15:00Z (1700000100): 100 s" "compressed: no" \
+    "age at 2023-11-14T22:15:00Z (1700000100): 100 s (1 min 40 s)" "compressed: no" \
     "signature: HMAC-SHA256" 'payload (UNVERIFIED): {"a":1}'; do
   grep -qxF "$line" <<<"$out" && check "inspect django: $line" ok ok \
     || check "inspect django: $line" "$line" "$out"
@@ -278,6 +289,183 @@ check "inspect without a token" 2 $?
 check "inspect unknown option" 2 $?
 out=$("$crumb" inspect --now $T -- "$signed" | head -1)
 check "inspect -- TOKEN" "profile: native" "$out"
+
+# --now takes a fraction, as Python's time.time(). Django compares floats (now - timestamp
+# > max age is expired); Flask compares int(now) - timestamp; tokens hold whole seconds.
+T=1700000000
+token=$(echo '{"a":1}' | "$crumb" sign --profile django --now $T.9 --no-compress)
+check "--now fraction, django signs whole seconds" "eyJhIjoxfQ:1r31eq" "${token%:*}"
+out=$(echo "$token" | "$crumb" verify --profile django --max-age 60 --now $((T + 60)))
+check "django at timestamp + max age" '{"a":1}' "$out"
+err=$(echo "$token" | "$crumb" verify --profile django --max-age 60 --now $((T + 60)).5 2>&1 >/dev/null)
+check "django at timestamp + max age + 0.5 exit" 1 $?
+check_error "django at timestamp + max age + 0.5" expired "$err"
+[[ "$err" == "expired: signed 1 min 0.5 s ago, max age 1 min; "* ]] && check "django fraction says why" ok ok \
+  || check "django fraction says why" "expired: signed 1 min 0.5 s ago, max age 1 min; ..." "$err"
+out=$(echo "$token" | "$crumb" verify --profile django --max-age 60 --now $((T - 5)))
+check "django accepts a future timestamp" '{"a":1}' "$out"
+token=$(echo '{"a":1}' | "$crumb" sign --profile native --ttl 60 --now $T)
+out=$(echo "$token" | "$crumb" verify --profile native --now $((T + 59)).999)
+check "native just before its end" '{"a":1}' "$out"
+out=$(echo '{}' | "$crumb" sign --profile native --now 1.7e9 | "$crumb" inspect - | grep '^issued at')
+check "--now 1.7e9" "issued at: 2023-11-14T22:13:20Z (1700000000)" "$out"
+for junk in 1e3x nan inf "" . 1.2.3 " 1" 0x10 1e 1,5; do
+  err=$(echo '{}' | "$crumb" sign --profile django --now "$junk" 2>&1 >/dev/null)
+  check "--now '$junk' exit" 2 $?
+  [[ "$err" == "crumb: --now wants Unix seconds"* ]] || check "--now '$junk' says why" "crumb: --now wants..." "$err"
+done
+# Negative, past year 9999, past what the clock holds (2262-04-11T23:47:16.854775807Z).
+for far in -5 -0.5 1e300 253402300800 9223372036.854775808; do
+  err=$(echo '{}' | "$crumb" verify --profile flask --now "$far" 2>&1 >/dev/null)
+  check "--now $far exit" 2 $?
+  [[ "$err" == "crumb: --now must be between 0 and "* ]] || check "--now $far says why" "crumb: --now must be..." "$err"
+done
+
+# Flask. The token Flask 2.2 makes of {"a":1} at T with this secret (the live checks below
+# make it again), and a compressed one of $big.
+flask_token=eyJhIjoxfQ.ZVPxAA.W0vLZJ5Mc338wMMGx6E6AJaGDTU
+flask_big=.eJyrVspWslIqGwVEA6VaADkNjG4.ZVPxAA.ZtoUc_Lq2CvqoICYoWUxhvsYOVw
+token=$(echo '{"a":1}' | "$crumb" sign --profile flask --now $T 2>"$tmp/err")
+rc=$?
+if [[ $rc -eq 2 ]]; then
+  have_flask=no
+  grep -q "needs OpenSSL's libcrypto" "$tmp/err" && check "flask without libcrypto says why" ok ok \
+    || check "flask without libcrypto says why" "needs OpenSSL's libcrypto" "$(cat "$tmp/err")"
+  echo "$flask_token" | "$crumb" verify --profile flask >/dev/null 2>&1
+  check "flask verify without libcrypto" 2 $?
+  echo "note: this crumb is built without OpenSSL: flask sign/verify checks skipped"
+else
+  have_flask=yes
+  check "flask sign exit" 0 $rc
+  check "flask sign, byte for byte as Flask" "$flask_token" "$token"
+  out=$(echo '{"b":2,"a":[1]}' | "$crumb" sign --profile flask | "$crumb" verify --profile flask)
+  check "flask round trip, keys sorted as Flask" '{"a":[1],"b":2}' "$out"
+  out=$(echo "$flask_big" | "$crumb" verify --profile flask --now $T)
+  check "flask compressed token" "$big" "$out"
+  # Whole seconds: int(now) - timestamp > max age is expired; a future timestamp is refused.
+  for now in $((T + 60)) $((T + 60)).5 $T; do
+    out=$(echo "$token" | "$crumb" verify --profile flask --max-age 60 --now $now)
+    check "flask valid at --now $now" '{"a":1}' "$out"
+  done
+  err=$(echo "$token" | "$crumb" verify --profile flask --max-age 60 --now $((T + 61)) 2>&1 >/dev/null)
+  check "flask expired exit" 1 $?
+  check_error "flask expired" expired "$err"
+  [[ "$err" == "expired: signed 1 min 1 s ago, max age 1 min; "* ]] && check "flask expired says why" ok ok \
+    || check "flask expired says why" "expired: signed 1 min 1 s ago, max age 1 min; ..." "$err"
+  err=$(echo "$token" | "$crumb" verify --profile flask --now $((T - 1)).5 2>&1 >/dev/null)
+  check "flask future exit" 1 $?
+  check_error "flask future" not_yet_valid "$err"
+  [[ "$err" == "not_yet_valid: signed 1 s in the future"* ]] && check "flask future says why" ok ok \
+    || check "flask future says why" "not_yet_valid: signed 1 s in the future..." "$err"
+  out=$(echo "$token" | "$crumb" verify --profile flask --max-age none --now $((T - 100)))
+  check "flask --max-age none" '{"a":1}' "$out"
+  # Keys, salt, tampering, a token of another profile.
+  err=$(echo "$token" | CRUMB_SECRET=other CRUMB_SECRET_FALLBACKS=another "$crumb" verify --profile flask \
+    --now $T 2>&1 >/dev/null)
+  check "flask wrong key exit" 1 $?
+  [[ "$err" == "invalid_signature: no key of the ring (2 keys) made this signature"* ]] \
+    && check "flask wrong key says why" ok ok || check "flask wrong key says why" "no key of the ring (2 keys)..." "$err"
+  out=$(echo "$token" | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=django-insecure-cli-test-secret \
+    "$crumb" verify --profile flask --now $T 2>"$tmp/err")
+  check "flask fallback" '{"a":1}' "$out"
+  grep -q "re-sign: verified with fallback key 1" "$tmp/err" && check "flask fallback says re-sign" ok ok \
+    || check "flask fallback says re-sign" "re-sign" "$(cat "$tmp/err")"
+  err=$(echo "${token/eyJhIjox/eyJhIjoy}" | "$crumb" verify --profile flask --now $T 2>&1 >/dev/null)
+  check_error "flask tampered" invalid_signature "$err"
+  salted=$(echo '{"a":1}' | "$crumb" sign --profile flask --salt other --now $T)
+  out=$(echo "$salted" | "$crumb" verify --profile flask --salt other --now $T)
+  check "flask --salt" '{"a":1}' "$out"
+  err=$(echo "$salted" | "$crumb" verify --profile flask --now $T 2>&1 >/dev/null)
+  check_error "flask another salt" invalid_signature "$err"
+  err=$(echo '{"a":1}' | "$crumb" sign --profile django | "$crumb" verify --profile flask 2>&1 >/dev/null)
+  check_error "a django token under flask" malformed "$err"
+  [[ "$err" == *"--profile django"* ]] && check "a django token under flask says so" ok ok \
+    || check "a django token under flask says so" "... (--profile django) ..." "$err"
+  err=$(echo '{"id":{" u":"not a uuid"}}' | "$crumb" sign --profile flask 2>&1 >/dev/null)
+  check_error "a tag Flask cannot read" invalid_json "$err"
+  echo '{}' | "$crumb" verify --profile flask --accept-legacy-sha1 >/dev/null 2>&1
+  check "--accept-legacy-sha1 under flask" 2 $?
+  echo '{}' | "$crumb" sign --profile flask --ttl 60 >/dev/null 2>&1
+  check "--ttl under flask" 2 $?
+fi
+
+# inspect reads flask tokens in every build; checks them where flask is built.
+out=$(env -u CRUMB_SECRET "$crumb" inspect "$flask_token" --now $((T + 100)).5)
+check "inspect flask exit" 0 $?
+for line in "profile: flask" "timestamp: 2023-11-14T22:13:20Z (1700000000)" \
+    "age at 2023-11-14T22:15:00.5Z (1700000100.5): 100.5 s (1 min 40.5 s)" "compressed: no" \
+    "signature: HMAC-SHA1" 'payload (UNVERIFIED): {"a":1}' \
+    "times: valid: signed 1 min 40 s ago, max age 31 d" \
+    "authentic: not checked (no secret: set CRUMB_SECRET to check it)"; do
+  grep -qxF "$line" <<<"$out" && check "inspect flask: $line" ok ok \
+    || check "inspect flask: $line" "$line" "$out"
+done
+grep -q "^UNVERIFIED" <<<"$out" && check "inspect flask UNVERIFIED" ok ok \
+  || check "inspect flask UNVERIFIED" UNVERIFIED "$out"
+out=$("$crumb" inspect "$flask_big" --max-age 60 --now $((T + 3600)))
+for line in "profile: flask" "compressed: yes" "payload (UNVERIFIED): $big" \
+    "times: expired: signed 1 h ago, max age 1 min"; do
+  grep -qxF "$line" <<<"$out" && check "inspect flask compressed: $line" ok ok \
+    || check "inspect flask compressed: $line" "$line" "$out"
+done
+out=$("$crumb" inspect "$flask_token" --now $((T - 5)))
+grep -qx "times: not_yet_valid: signed 5 s in the future.*" <<<"$out" && check "inspect flask future" ok ok \
+  || check "inspect flask future" "times: not_yet_valid: signed 5 s in the future..." "$out"
+# Both compressed payloads start with '.': the ':' tells django's from flask's.
+out=$("$crumb" inspect .eJyrVspWslIqGwVEA6VaADkNjG4:1r31eq:dpDTGE-9LJxHOw-1UqS14rwm00OE9nxwFZKHVPT-MOU | head -1)
+check "inspect a compressed django token" "profile: django" "$out"
+if [[ $have_flask == yes ]]; then
+  out=$(CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=django-insecure-cli-test-secret "$crumb" inspect "$flask_token")
+  grep -qx "authentic: yes, made with fallback key 1 (needs re-sign with the current key)" <<<"$out" \
+    && check "inspect flask fallback key" ok ok || check "inspect flask fallback key" "fallback key 1" "$out"
+  out=$(CRUMB_SECRET=other "$crumb" inspect "$flask_token")
+  grep -q "^authentic: NO: invalid_signature: no key of the ring (1 key)" <<<"$out" \
+    && check "inspect flask wrong key" ok ok || check "inspect flask wrong key" "authentic: NO" "$out"
+else
+  out=$("$crumb" inspect "$flask_token")
+  grep -q "^authentic: not checked (this crumb is built without OpenSSL" <<<"$out" \
+    && check "inspect flask without libcrypto" ok ok || check "inspect flask without libcrypto" "not checked" "$out"
+fi
+err=$("$crumb" inspect "a.b.c" 2>&1 >/dev/null)
+check "inspect bad flask exit" 1 $?
+check_error "inspect bad flask" malformed "$err"
+
+# The real Flask (Debian's python3-flask), both ways, its clock fixed by patching time.time.
+flask_py() {  # flask_py dumps NOW JSON | flask_py loads NOW TOKEN MAX_AGE
+  /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+from unittest import mock
+from flask import Flask
+app = Flask("x")
+app.secret_key = "django-insecure-cli-test-secret"
+with app.app_context(), mock.patch("time.time", return_value=float(sys.argv[2])):
+    s = app.session_interface.get_signing_serializer(app)
+    try:
+        if sys.argv[1] == "dumps":
+            print(s.dumps(json.loads(sys.argv[3])))
+        else:
+            print(json.dumps(s.loads(sys.argv[3], max_age=int(sys.argv[4])), separators=(",", ":")))
+    except Exception as e:
+        print(type(e).__name__)
+PY
+}
+if [[ $have_flask == no ]]; then
+  :
+elif ! /usr/bin/python3 -c 'import flask' 2>/dev/null; then
+  echo "note: flask is not importable by /usr/bin/python3 (Debian: python3-flask): live Flask checks skipped"
+else
+  check "Flask makes the pinned token" "$flask_token" "$(flask_py dumps $T '{"a":1}')"
+  check "Flask makes the pinned compressed token" "$flask_big" "$(flask_py dumps $T "$big")"
+  session='{"cart":["tea","cake"],"user":"42","é":1.5}'
+  theirs=$(flask_py dumps $T.7 "$session")
+  ours=$(echo "$session" | "$crumb" sign --profile flask --now $T.7)
+  check "crumb and Flask, byte for byte" "$theirs" "$ours"
+  out=$(echo "$theirs" | "$crumb" verify --profile flask --now $((T + 60)).9 --max-age 60)
+  check "Flask's token in crumb" '{"cart":["tea","cake"],"user":"42","\u00e9":1.5}' "$out"
+  check "crumb's token in Flask" '{"cart":["tea","cake"],"user":"42","\u00e9":1.5}' \
+    "$(flask_py loads $((T + 60)).9 "$ours" 60)"
+  check "Flask refuses it too at timestamp + max age + 1" SignatureExpired "$(flask_py loads $((T + 61)) "$ours" 60)"
+fi
 
 # Options belong to their profile.
 echo '{}' | "$crumb" sign --profile django --encrypt >/dev/null 2>&1

@@ -1,13 +1,16 @@
 // `crumb`: make, check and read session tokens from the shell.
-//   crumb sign    --profile django|native [options]  < object.json   prints a token
-//   crumb verify  --profile django|native [options]  < token         prints the session
+//   crumb sign    --profile django|flask|native [options]  < object.json   prints a token
+//   crumb verify  --profile django|flask|native [options]  < token         prints the session
 //   crumb inspect TOKEN|- [options]    a token's fields, unverified (checked if a secret is set)
 //   crumb keygen                       a fresh random key and its native key id
-// Django's profile is byte-compatible with Django; native is crumb's own format.
+// Django's and Flask's profiles are byte-compatible with them; native is crumb's own format.
+// Flask's HMAC-SHA1 needs OpenSSL's libcrypto: built without it, `--profile flask` is a
+// usage error (inspect still reads flask tokens, and says it cannot check them).
 // Secrets never come from argv: CRUMB_SECRET or --secret-file; fallbacks (one per line)
 // from CRUMB_SECRET_FALLBACKS or --fallback-file. Exit: 0 ok, 1 rejected input, 2 usage.
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -24,6 +27,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+#  include <crumb/profile/flask.hpp>
+#endif
 
 namespace {
 
@@ -33,37 +39,64 @@ using native_codec = crumb::basic_codec<crumb::profile::native, crumb::zlib_comp
                                         crumb::default_hmac_sha256, crumb::fixed_clock>;
 using native = crumb::profile::native;
 
+// Flask's defaults, spelled here too: the CLI names them in builds without the profile.
+constexpr std::string_view flask_salt = "cookie-session";
+constexpr std::chrono::seconds flask_max_age{2678400};  // 31 days
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+using flask_codec = crumb::basic_codec<crumb::profile::flask, crumb::zlib_compression,
+                                       crumb::openssl_hmac_sha256, crumb::fixed_clock>;
+static_assert(flask_salt == crumb::profile::flask::session_salt);
+static_assert(flask_max_age == crumb::profile::flask::default_max_age);
+constexpr bool have_flask = true;
+#else
+constexpr bool have_flask = false;
+#endif
+
+constexpr std::string_view no_flask_text =
+    "--profile flask needs OpenSSL's libcrypto (Flask signs with HMAC-SHA1, which libsodium "
+    "lacks), and this crumb was built without it: rebuild with -DCRUMB_WITH_OPENSSL=on";
+
 constexpr std::string_view secrets_text =
     "Secrets never go on the command line: the current secret comes from $CRUMB_SECRET or\n"
     "--secret-file FILE, fallback secrets (one per line) from $CRUMB_SECRET_FALLBACKS or\n"
-    "--fallback-file FILE. Any secret works for both profiles (`crumb keygen` makes one).\n"
+    "--fallback-file FILE. Any secret works for every profile (`crumb keygen` makes one).\n"
     "Exit status: 0 success, 1 token or input refused (reason on stderr), 2 usage error.\n";
 
 constexpr std::string_view usage_text =
-    "usage: crumb sign    --profile django|native [OPTIONS] < object.json\n"
-    "       crumb verify  --profile django|native [OPTIONS] < token\n"
+    "usage: crumb sign    --profile django|flask|native [OPTIONS] < object.json\n"
+    "       crumb verify  --profile django|flask|native [OPTIONS] < token\n"
     "       crumb inspect TOKEN|- [OPTIONS]\n"
     "       crumb keygen\n"
     "       crumb COMMAND --help      (each command's options)\n"
     "  sign     reads a JSON object on stdin and prints its token;\n"
     "  verify   reads a token on stdin and prints its session as compact JSON;\n"
-    "  inspect  prints a token's profile and fields WITHOUT verifying them (and, when a\n"
-    "           secret is set, whether and with which key of the ring it verifies);\n"
+    "  inspect  prints a token's profile (django, flask or native) and fields WITHOUT\n"
+    "           verifying them (and, when a secret is set, whether and with which key of the\n"
+    "           ring it verifies);\n"
     "  keygen   prints a fresh random key for CRUMB_SECRET and its native key id.\n"
     "  --profile django: Django's signed_cookies format, byte-compatible with Django.\n"
+    "  --profile flask:  Flask's session cookie (itsdangerous), byte-compatible with Flask;\n"
+    "                    needs a crumb built with OpenSSL's libcrypto (HMAC-SHA1).\n"
     "  --profile native: crumb's own format: key ids, bound to its purpose and cookie name,\n"
-    "                    absolute and idle timeouts, optional encryption.\n";
+    "                    absolute and idle timeouts, optional encryption.\n"
+    "--now UNIX_SECONDS fixes the clock; a fraction is allowed, as Python's time.time()\n"
+    "prints it (1701209600.5).\n";
 
 constexpr std::string_view sign_text =
-    "usage: crumb sign --profile django [--salt SALT] [--now UNIX_SECONDS] [--no-compress]\n"
+    "usage: crumb sign --profile django|flask [--salt SALT] [--now UNIX_SECONDS]\n"
+    "                  [--no-compress]\n"
     "       crumb sign --profile native [--encrypt] [--purpose P] [--cookie-name NAME]\n"
     "                  [--ttl SECONDS|none] [--idle SECONDS|none] [--now UNIX_SECONDS]\n"
     "                  [--no-compress]\n"
     "Reads a JSON object on stdin and prints its token, made with the current secret.\n"
-    "  --now UNIX_SECONDS   sign as at this time (default: the system clock)\n"
+    "  --now UNIX_SECONDS   sign as at this time (default: the system clock); a fraction is\n"
+    "                       allowed (1701209600.5); tokens hold whole seconds (rounded down)\n"
     "  --no-compress        never compress (default: compress when it shortens the token)\n"
-    "django:\n"
-    "  --salt SALT          default django.contrib.sessions.backends.signed_cookies\n"
+    "django and flask:\n"
+    "  --salt SALT          default django.contrib.sessions.backends.signed_cookies (django),\n"
+    "                       cookie-session (flask)\n"
+    "flask: object members are written sorted, as Flask writes them; needs a crumb built\n"
+    "       with OpenSSL's libcrypto (HMAC-SHA1), a usage error otherwise.\n"
     "native:\n"
     "  --encrypt            encrypt the session (XChaCha20-Poly1305), not only sign it\n"
     "  --purpose P          what the token is for (default crumb.session)\n"
@@ -74,18 +107,26 @@ constexpr std::string_view sign_text =
     "  --idle SECONDS|none  idle timeout: refused from issued-at + SECONDS on (default none)\n";
 
 constexpr std::string_view verify_text =
-    "usage: crumb verify --profile django [--salt SALT] [--max-age SECONDS|none]\n"
-    "                    [--now UNIX_SECONDS] [--accept-legacy-sha1]\n"
+    "usage: crumb verify --profile django|flask [--salt SALT] [--max-age SECONDS|none]\n"
+    "                    [--now UNIX_SECONDS] [--accept-legacy-sha1 (django)]\n"
     "       crumb verify --profile native [--encrypt] [--purpose P] [--cookie-name NAME]\n"
     "                    [--ttl SECONDS|none] [--idle SECONDS|none] [--skew SECONDS]\n"
     "                    [--now UNIX_SECONDS]\n"
     "Reads a token on stdin, verifies it against every key of the ring and prints its session\n"
     "as compact JSON. Verified with a fallback key, it says so on stderr: re-sign it. Refused,\n"
-    "it prints the error's name on stderr (django: the name alone; native: `name: why`).\n"
-    "  --now UNIX_SECONDS   verify as at this time (default: the system clock)\n"
+    "it prints `name: why` on stderr (`expired: signed 3 h ago, max age 2 h; ...`).\n"
+    "  --now UNIX_SECONDS   verify as at this time (default: the system clock); a fraction\n"
+    "                       is allowed, as Python's time.time() (1701209600.5)\n"
+    "django and flask:\n"
+    "  --salt SALT          as signed (defaults as for sign)\n"
+    "  --max-age SECONDS|none  oldest token accepted; none: no time check at all.\n"
+    "                       django: default 1209600 (14 d); expired when now - timestamp >\n"
+    "                         SECONDS, with the fraction of now, as Django compares floats;\n"
+    "                         a timestamp in the future is accepted, as by Django.\n"
+    "                       flask: default 2678400 (31 d); expired when int(now) - timestamp\n"
+    "                         > SECONDS, in whole seconds as itsdangerous; a timestamp even\n"
+    "                         1 s in the future is refused (not_yet_valid), as by Flask.\n"
     "django:\n"
-    "  --salt SALT          default django.contrib.sessions.backends.signed_cookies\n"
-    "  --max-age SECONDS|none  oldest token accepted (default 1209600)\n"
     "  --accept-legacy-sha1 also accept Django 3.1/3.2 SHA-1 signatures (OpenSSL builds)\n"
     "native (the token's own lifetime and idle timeout always apply):\n"
     "  --encrypt            accept only encrypted tokens (default: the token's own mode)\n"
@@ -97,16 +138,25 @@ constexpr std::string_view verify_text =
     "                       running ahead (default 5); expiries are never applied late\n";
 
 constexpr std::string_view inspect_text =
-    "usage: crumb inspect [--now UNIX_SECONDS] [--salt SALT] [--accept-legacy-sha1]\n"
-    "                     [--purpose P] [--cookie-name NAME] [--] TOKEN|-\n"
+    "usage: crumb inspect [--now UNIX_SECONDS] [--salt SALT] [--max-age SECONDS|none]\n"
+    "                     [--accept-legacy-sha1] [--purpose P] [--cookie-name NAME]\n"
+    "                     [--] TOKEN|-\n"
     "Prints which profile TOKEN (or stdin, with -) looks like and the fields it states, WITHOUT\n"
     "verifying them: they are marked UNVERIFIED.\n"
-    "  django: timestamp, compression, signature algorithm, the payload JSON;\n"
+    "The profile is told by the separators, which base64url never holds: a ':' anywhere makes\n"
+    "it django (payload:timestamp:signature; its compressed payloads start with '.' too, so a\n"
+    "leading '.' alone says nothing), else a '.' makes it flask (payload.timestamp.signature),\n"
+    "else it is native (base64url alone).\n"
+    "  django: timestamp (ISO 8601, Unix, age), compression, signature algorithm, the payload\n"
+    "          JSON, and its times at --now against --max-age (default 1209600);\n"
+    "  flask:  the same (timestamp: big-endian seconds in base64url; HMAC-SHA1; --max-age\n"
+    "          default 2678400, whole seconds, a future timestamp refused);\n"
     "  native: version, mode, compression, key id, issued at, absolute end, idle timeout, and\n"
     "          the payload JSON in signed mode.\n"
     "When a secret is set, also checks the signature with each key of the ring alone and\n"
-    "says which one made it (current or fallback N), then the token's times at --now (native).\n"
-    "--salt (django), --purpose and --cookie-name (native) are the verifier's, as for verify.\n"
+    "says which one made it (current or fallback N); flask needs a crumb built with OpenSSL.\n"
+    "--salt (django, flask), --purpose and --cookie-name (native) are the verifier's, as for\n"
+    "verify; --accept-legacy-sha1 is django's.\n"
     "Exit 0 when the token parses (verified or not), 1 when it is no token crumb knows.\n";
 
 constexpr std::string_view keygen_text =
@@ -115,31 +165,52 @@ constexpr std::string_view keygen_text =
     "native key id (hex), the id native tokens made with it carry:\n"
     "  key: <43 characters>\n"
     "  id: <8 hex digits>\n"
-    "Use the key as CRUMB_SECRET (or a server's secret); keep it out of shell history.\n";
+    "Use the key as CRUMB_SECRET (or a server's secret) for any profile (django, flask,\n"
+    "native); keep it out of shell history.\n";
 
 struct usage_error {
   std::string message;
 };
 
-enum class profile_kind { django, native };
+enum class profile_kind { django, flask, native };
+
+std::string_view profile_name(profile_kind p) {
+  return p == profile_kind::django ? "django" : p == profile_kind::flask ? "flask" : "native";
+}
+
+// Which profiles an option is for, as a mask of these bits.
+constexpr unsigned for_django = 1, for_flask = 2, for_native = 4;
+
+unsigned bit(profile_kind p) {
+  return p == profile_kind::django ? for_django : p == profile_kind::flask ? for_flask : for_native;
+}
 
 struct arguments {
   std::string command;
   std::optional<profile_kind> profile;
-  std::optional<std::int64_t> now;
   crumb::fixed_clock clock;  // --now, or the system clock read once
   bool compress = true;
   std::optional<std::string> secret_file;
   std::optional<std::string> fallback_file;
   std::optional<std::string> token;  // inspect's operand
-  // django
-  std::string salt = std::string(crumb::profile::django::session_salt);
-  std::optional<std::chrono::seconds> max_age = crumb::profile::django::default_max_age;
-  bool legacy_sha1 = false;
+  // django and flask (each has its own defaults)
+  std::optional<std::string> salt;
+  std::optional<std::optional<std::chrono::seconds>> max_age;  // nullopt: not given
+  bool legacy_sha1 = false;                                    // django
   // native
   native::options native_opts;
-  std::vector<std::string> django_flags;  // given, to refuse them under the other profile
-  std::vector<std::string> native_flags;
+  // The profile options given, with the profiles each is for, to refuse them under others.
+  std::vector<std::pair<std::string, unsigned>> profile_flags;
+
+  std::string salt_for(profile_kind p) const {
+    if (salt) return *salt;
+    return std::string(p == profile_kind::flask ? flask_salt
+                                                : crumb::profile::django::session_salt);
+  }
+  std::optional<std::chrono::seconds> max_age_for(profile_kind p) const {
+    if (max_age) return *max_age;
+    return p == profile_kind::flask ? flask_max_age : crumb::profile::django::default_max_age;
+  }
 };
 
 std::string_view help_for(std::string_view command) {
@@ -149,6 +220,117 @@ std::string_view help_for(std::string_view command) {
   if (command == "keygen") return keygen_text;
   return usage_text;
 }
+
+// ---- formatting ----------------------------------------------------------------------
+
+std::string hex(const std::uint8_t* bytes, std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+std::string key_id_hex(std::string_view secret) {
+  const auto id = native::key_id(secret);
+  return hex(id.data(), id.size());
+}
+
+std::int64_t add(std::int64_t a, std::int64_t b) { return crumb::detail::saturating_add(a, b); }
+
+// A time, or a span of time, to the nanosecond: s + ns / 1e9, with 0 <= ns < 1e9.
+struct instant {
+  std::int64_t s = 0;
+  std::int64_t ns = 0;
+};
+
+instant instant_of(crumb::time_point t) {
+  const std::int64_t s = crumb::to_unix_seconds(t);
+  return {s, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 t - crumb::time_point(std::chrono::seconds(s)))
+                 .count()};
+}
+
+// The span from the whole second `then` to `now` (negative when `then` is later).
+instant since(instant now, std::int64_t then) { return {add(now.s, -then), now.ns}; }
+
+// The size of a negative span (s < 0), as a positive one.
+instant negated(instant d) {
+  if (d.ns == 0) return {-d.s, 0};
+  return {-d.s - 1, 1'000'000'000 - d.ns};
+}
+
+// ".5" for 500000000 ns; "" for none.
+std::string fraction(std::int64_t ns) {
+  if (ns == 0) return "";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%09lld", static_cast<long long>(ns));
+  std::string digits = buf;
+  while (digits.back() == '0') digits.pop_back();
+  return "." + digits;
+}
+
+// Unix seconds (>= 0) as ISO 8601 UTC, with `ns` as a fraction when not 0; years past 9999
+// get ISO's expanded '+' form. Whole-second arithmetic on days (Howard Hinnant's
+// civil_from_days): any int64 works.
+std::string iso8601(std::int64_t t, std::int64_t ns = 0) {
+  std::int64_t days = t / 86400, secs = t % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    days -= 1;
+  }
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const std::int64_t doe = days - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s%04lld-%02lld-%02lldT%02lld:%02lld:%02lld",
+                year > 9999 ? "+" : "", static_cast<long long>(year), static_cast<long long>(month),
+                static_cast<long long>(day), static_cast<long long>(secs / 3600),
+                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  return buf + fraction(ns) + "Z";
+}
+
+std::string when(std::int64_t t) { return iso8601(t) + " (" + std::to_string(t) + ")"; }
+std::string when(instant t) {
+  return iso8601(t.s, t.ns) + " (" + std::to_string(t.s) + fraction(t.ns) + ")";
+}
+
+// A span (s >= 0) for people: "3 h", "2 h 1 s", "1 min 0.5 s", "14 d", "0 s".
+std::string human(instant d) {
+  std::string out;
+  const auto part = [&](std::int64_t n, std::string_view unit) {
+    if (n == 0) return;
+    if (!out.empty()) out += ' ';
+    out += std::to_string(n);
+    out += unit;
+  };
+  part(d.s / 86400, " d");
+  part(d.s / 3600 % 24, " h");
+  part(d.s / 60 % 60, " min");
+  if (d.s % 60 != 0 || d.ns != 0 || out.empty()) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(d.s % 60) + fraction(d.ns) + " s";
+  }
+  return out;
+}
+std::string human(std::chrono::seconds d) { return human(instant{d.count(), 0}); }
+
+// "100 s (1 min 40 s)": the exact seconds, and for people when a minute or longer.
+std::string seconds_and_human(instant d) {
+  std::string out = std::to_string(d.s) + fraction(d.ns) + " s";
+  if (d.s >= 60) out += " (" + human(d) + ")";
+  return out;
+}
+
+// ---- arguments ------------------------------------------------------------------------
 
 std::int64_t parse_int(std::string_view flag, std::string_view text) {
   std::int64_t n = 0;
@@ -166,6 +348,73 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view flag, std::s
   return std::chrono::seconds(seconds);
 }
 
+// --now: Unix seconds as Python's time.time() and float() write them: digits, an optional
+// fraction and an optional exponent (1701209600, 1701209600.5, 1.7012096005e9), read exactly
+// as decimal to the nanosecond (further digits dropped), never through a double; from 0 to
+// the last second both the clock (system_clock's range) and year 9999 allow.
+crumb::time_point parse_now(std::string_view text) {
+  const auto junk = [&] {
+    return usage_error{"--now wants Unix seconds such as 1701209600 or 1701209600.5, got '" +
+                       std::string(text) + "'"};
+  };
+  constexpr std::int64_t year_9999_end = 253402300799;  // 9999-12-31T23:59:59Z
+  const std::int64_t last = std::min(crumb::max_unix_seconds, year_9999_end);
+  const auto out_of_range = [&] {
+    return usage_error{"--now must be between 0 and " + std::to_string(last) + " (" +
+                       iso8601(last) + "), got '" + std::string(text) + "'"};
+  };
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  std::string digits;      // the mantissa's digits, without its point
+  std::int64_t point = 0;  // how many of them come before the point
+  bool seen_point = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits += c;
+      if (!seen_point) ++point;
+    } else if (c == '.' && !seen_point) {
+      seen_point = true;
+    } else {
+      break;
+    }
+  }
+  if (digits.empty()) throw junk();
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool negative_exponent = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative_exponent = text[i++] == '-';
+    std::int64_t exponent = 0;
+    const std::size_t exponent_at = i;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+      exponent = std::min<std::int64_t>(exponent * 10 + (text[i] - '0'), 1'000'000);
+    if (i == exponent_at) throw junk();
+    point += negative_exponent ? -exponent : exponent;
+  }
+  if (i != text.size()) throw junk();
+  std::size_t zeros = 0;
+  while (zeros < digits.size() && digits[zeros] == '0') ++zeros;
+  digits.erase(0, zeros);
+  point -= static_cast<std::int64_t>(zeros);
+  if (digits.empty()) return crumb::time_point{};  // 0, -0, 0.000
+  if (negative) throw out_of_range();
+  if (point > 18) throw out_of_range();  // 10^18 s and more: far past both limits
+  const auto digit = [&](std::int64_t k) -> std::int64_t {
+    return k >= 0 && k < static_cast<std::int64_t>(digits.size()) ? digits[k] - '0' : 0;
+  };
+  std::int64_t seconds = 0;
+  for (std::int64_t k = 0; k < point; ++k) seconds = seconds * 10 + digit(k);
+  std::int64_t nanos = 0;
+  for (std::int64_t k = point; k < point + 9; ++k) nanos = nanos * 10 + digit(k);
+  if (seconds > last) throw out_of_range();
+  const crumb::time_point whole{std::chrono::seconds(seconds)};
+  const auto frac =
+      std::chrono::floor<crumb::time_point::duration>(std::chrono::nanoseconds(nanos));
+  if (crumb::time_point::max() - whole < frac) throw out_of_range();
+  return whole + frac;
+}
+
 arguments parse_arguments(int argc, char** argv) {
   if (argc < 2) throw usage_error{"missing command"};
   arguments args;
@@ -175,61 +424,65 @@ arguments parse_arguments(int argc, char** argv) {
     throw usage_error{"unknown command '" + cmd + "'"};
   const bool sign = cmd == "sign", verify = cmd == "verify", inspect = cmd == "inspect";
   const bool keygen = cmd == "keygen";
+  std::optional<crumb::time_point> now;
   for (int i = 2; i < argc; ++i) {
     const std::string_view flag = argv[i];
     const auto operand = [&]() -> std::string_view {
       if (i + 1 >= argc) throw usage_error{std::string(flag) + " needs a value"};
       return argv[++i];
     };
+    const auto for_profiles = [&](unsigned profiles) {
+      args.profile_flags.emplace_back(std::string(flag), profiles);
+    };
     if (flag == "--profile" && (sign || verify)) {
       const std::string_view p = operand();
       if (p == "django")
         args.profile = profile_kind::django;
+      else if (p == "flask")
+        args.profile = profile_kind::flask;
       else if (p == "native")
         args.profile = profile_kind::native;
       else
-        throw usage_error{"unknown profile '" + std::string(p) + "': django or native"};
+        throw usage_error{"unknown profile '" + std::string(p) + "': django, flask or native"};
     } else if (flag == "--now" && !keygen) {
-      args.now = parse_int(flag, operand());
-      if (*args.now < 0 || *args.now > crumb::max_unix_seconds)
-        throw usage_error{"--now must be between 0 and " + std::to_string(crumb::max_unix_seconds)};
+      now = parse_now(operand());
     } else if (flag == "--no-compress" && sign) {
       args.compress = false;
     } else if ((flag == "--secret-file" || flag == "--fallback-file") && !keygen) {
       (flag == "--secret-file" ? args.secret_file : args.fallback_file) = operand();
     } else if (flag == "--salt" && !keygen) {
       args.salt = operand();
-      args.django_flags.emplace_back(flag);
-    } else if (flag == "--max-age" && verify) {
+      for_profiles(for_django | for_flask);
+    } else if (flag == "--max-age" && (verify || inspect)) {
       const std::string_view v = operand();
       if (v == "none") {
-        args.max_age.reset();
+        args.max_age.emplace(std::nullopt);
       } else {
         const std::int64_t seconds = parse_int(flag, v);
         if (seconds < 0) throw usage_error{"--max-age must not be negative"};
-        args.max_age = std::chrono::seconds(seconds);
+        args.max_age.emplace(std::chrono::seconds(seconds));
       }
-      args.django_flags.emplace_back(flag);
+      for_profiles(for_django | for_flask);
     } else if (flag == "--accept-legacy-sha1" && (verify || inspect)) {
       args.legacy_sha1 = true;
-      args.django_flags.emplace_back(flag);
+      for_profiles(for_django);
     } else if ((flag == "--purpose" || flag == "--cookie-name") && !keygen) {
       (flag == "--purpose" ? args.native_opts.purpose : args.native_opts.cookie_name) = operand();
-      args.native_flags.emplace_back(flag);
+      for_profiles(for_native);
     } else if (flag == "--encrypt" && (sign || verify)) {
       args.native_opts.encrypt = true;
-      args.native_flags.emplace_back(flag);
+      for_profiles(for_native);
     } else if (flag == "--ttl" && (sign || verify)) {
       args.native_opts.max_age = parse_duration(flag, operand());
-      args.native_flags.emplace_back(flag);
+      for_profiles(for_native);
     } else if (flag == "--idle" && (sign || verify)) {
       args.native_opts.idle_timeout = parse_duration(flag, operand());
-      args.native_flags.emplace_back(flag);
+      for_profiles(for_native);
     } else if (flag == "--skew" && verify) {
       const std::int64_t seconds = parse_int(flag, operand());
       if (seconds < 0) throw usage_error{"--skew must not be negative"};
       args.native_opts.clock_skew = std::chrono::seconds(seconds);
-      args.native_flags.emplace_back(flag);
+      for_profiles(for_native);
     } else if (inspect && !args.token && flag == "--" && i + 1 < argc) {
       args.token = argv[++i];
     } else if (inspect && !args.token && !flag.starts_with("--")) {
@@ -239,16 +492,24 @@ arguments parse_arguments(int argc, char** argv) {
     }
   }
   if (sign || verify) {
-    if (!args.profile) throw usage_error{"--profile is required (django or native)"};
-    if (*args.profile == profile_kind::django && !args.native_flags.empty())
-      throw usage_error{args.native_flags.front() + " is for --profile native"};
-    if (*args.profile == profile_kind::native && !args.django_flags.empty())
-      throw usage_error{args.django_flags.front() + " is for --profile django" +
-                        (args.django_flags.front() == "--max-age" ? " (native: --ttl)" : "")};
+    if (!args.profile) throw usage_error{"--profile is required (django, flask or native)"};
+    if (*args.profile == profile_kind::flask && !have_flask)
+      throw usage_error{std::string(no_flask_text)};
+    for (const auto& [flag, profiles] : args.profile_flags) {
+      if ((profiles & bit(*args.profile)) != 0) continue;
+      std::string message = flag + " is for --profile ";
+      message += profiles == for_native   ? "native"
+                 : profiles == for_django ? "django"
+                                          : "django or flask";
+      if (flag == "--max-age") message += " (native: --ttl)";
+      if (flag == "--ttl") message += " (django, flask: --max-age)";
+      throw usage_error{message};
+    }
   }
   if (inspect && !args.token) throw usage_error{"inspect needs a TOKEN, or - to read stdin"};
-  args.clock = args.now ? crumb::fixed_clock::at_unix(*args.now)
-                        : crumb::fixed_clock{crumb::system_clock{}.now()};
+  // The system clock to the microsecond, as Python's time.time() gives it.
+  args.clock = crumb::fixed_clock{
+      now ? *now : std::chrono::floor<std::chrono::microseconds>(crumb::system_clock{}.now())};
   return args;
 }
 
@@ -310,52 +571,6 @@ crumb::key_ring load_keys(const arguments& args) {
   return std::move(*keys);
 }
 
-// ---- formatting ----------------------------------------------------------------------
-
-std::string hex(const std::uint8_t* bytes, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 0xf];
-  }
-  return out;
-}
-
-std::string key_id_hex(std::string_view secret) {
-  const auto id = native::key_id(secret);
-  return hex(id.data(), id.size());
-}
-
-// Unix seconds (>= 0) as ISO 8601 UTC; years past 9999 get ISO's expanded '+' form.
-// Whole-second arithmetic on days (Howard Hinnant's civil_from_days): any int64 works.
-std::string iso8601(std::int64_t t) {
-  std::int64_t days = t / 86400, secs = t % 86400;
-  if (secs < 0) {
-    secs += 86400;
-    days -= 1;
-  }
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const std::int64_t doe = days - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
-                year > 9999 ? "+" : "", static_cast<long long>(year), static_cast<long long>(month),
-                static_cast<long long>(day), static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  return buf;
-}
-
-std::string when(std::int64_t t) { return iso8601(t) + " (" + std::to_string(t) + ")"; }
-
-std::int64_t add(std::int64_t a, std::int64_t b) { return crumb::detail::saturating_add(a, b); }
-
 // ---- the native header, read from its documented layout ------------------------------
 // version (1) | flags (0x01 encrypted, 0x02 compressed) | key id (4) | issued_at, lifetime
 // (0: none), idle (0: none) as unsigned LEB128 | body: payload + 16-byte tag (signed) or
@@ -398,7 +613,9 @@ bool read_leb128(std::string_view in, std::size_t& at, std::int64_t& out) {
 std::optional<native_header> parse_native(std::string_view token, std::string& why) {
   native_header h;
   if (crumb::base64url::decode(token, h.raw) != crumb::errc::ok) {
-    why = "not base64url (native) and not payload:timestamp:signature (django)";
+    why =
+        "not base64url (native), payload:timestamp:signature (django) or "
+        "payload.timestamp.signature (flask)";
     return std::nullopt;
   }
   const std::string_view raw = h.raw;
@@ -442,20 +659,33 @@ std::optional<native_header> parse_native(std::string_view token, std::string& w
   return h;
 }
 
-// ---- the django token's parts ---------------------------------------------------------
+// ---- the django and flask tokens' parts ------------------------------------------------
 
-struct django_parts {
+// The profile a token looks like, told by its separators, which base64url never holds:
+// any ':' makes it django's (whose compressed payloads start with '.' too, so a '.' says
+// nothing then), else any '.' flask's, else native (base64url alone).
+profile_kind guess_profile(std::string_view token) {
+  if (token.find(':') != std::string_view::npos) return profile_kind::django;
+  if (token.find('.') != std::string_view::npos) return profile_kind::flask;
+  return profile_kind::native;
+}
+
+struct signed_parts {
   bool compressed = false;
   std::string payload;  // decoded bytes
   std::int64_t timestamp = 0;
   std::size_t mac_bytes = 0;
 };
 
-std::optional<django_parts> parse_django(std::string_view token, std::string& why) {
-  django_parts d;
+// payload ":" base62(seconds) ":" base64url(HMAC-SHA256, or legacy SHA-1), the payload
+// after a "." when compressed (django.core.signing).
+std::optional<signed_parts> parse_django(std::string_view token, std::string& why) {
+  signed_parts d;
   const std::size_t sig_at = token.rfind(':');
-  const std::size_t ts_at = sig_at == 0 ? std::string_view::npos : token.rfind(':', sig_at - 1);
-  if (sig_at == std::string_view::npos || ts_at == std::string_view::npos) {
+  const std::size_t ts_at = sig_at == 0 || sig_at == std::string_view::npos
+                                ? std::string_view::npos
+                                : token.rfind(':', sig_at - 1);
+  if (ts_at == std::string_view::npos) {
     why = "django tokens are payload:timestamp:signature";
     return std::nullopt;
   }
@@ -479,6 +709,51 @@ std::optional<django_parts> parse_django(std::string_view token, std::string& wh
     return std::nullopt;
   }
   return d;
+}
+
+// payload "." base64url(seconds as big-endian bytes, leading zero bytes dropped) "."
+// base64url(HMAC-SHA1), the payload after a "." when compressed (itsdangerous'
+// URLSafeTimedSerializer as Flask sets it up). Read here without the profile's header, so
+// builds without libcrypto inspect flask tokens too.
+std::optional<signed_parts> parse_flask(std::string_view token, std::string& why) {
+  signed_parts f;
+  const std::size_t sig_at = token.rfind('.');
+  const std::size_t ts_at = sig_at == 0 || sig_at == std::string_view::npos
+                                ? std::string_view::npos
+                                : token.rfind('.', sig_at - 1);
+  if (ts_at == std::string_view::npos) {
+    why = "flask tokens are payload.timestamp.signature";
+    return std::nullopt;
+  }
+  std::string mac;
+  if (crumb::base64url::decode(token.substr(sig_at + 1), mac) != crumb::errc::ok ||
+      mac.size() != 20) {
+    why = "flask signature is not base64url of an HMAC-SHA1 (27 characters)";
+    return std::nullopt;
+  }
+  f.mac_bytes = mac.size();
+  std::string ts;
+  if (crumb::base64url::decode(token.substr(ts_at + 1, sig_at - ts_at - 1), ts) !=
+          crumb::errc::ok ||
+      ts.size() > 8 || (ts.size() == 8 && static_cast<std::uint8_t>(ts[0]) >= 0x80)) {
+    why = "flask timestamp is not base64url of at most 8 big-endian bytes below 2^63";
+    return std::nullopt;
+  }
+  std::uint64_t n = 0;
+  for (const char c : ts) n = n << 8 | static_cast<std::uint8_t>(c);
+  f.timestamp = static_cast<std::int64_t>(n);
+  std::string_view payload = token.substr(0, ts_at);
+  f.compressed = !payload.empty() && payload.front() == '.';
+  if (f.compressed) payload.remove_prefix(1);
+  if (crumb::base64url::decode(payload, f.payload) != crumb::errc::ok) {
+    why = "flask payload is not base64url";
+    return std::nullopt;
+  }
+  return f;
+}
+
+std::optional<signed_parts> parse_signed(profile_kind p, std::string_view token, std::string& why) {
+  return p == profile_kind::django ? parse_django(token, why) : parse_flask(token, why);
 }
 
 // The payload as JSON, re-written by crumb's writer (so no raw bytes reach the terminal),
@@ -507,16 +782,54 @@ std::string key_name(std::size_t index) {
   return index == 0 ? "the current key" : "fallback key " + std::to_string(index);
 }
 
+std::string ring_size(const crumb::key_ring& keys) {
+  const std::size_t n = keys.secrets().size();
+  return std::to_string(n) + (n == 1 ? " key" : " keys");
+}
+
+// A django or flask token's time at `now` under `max_age`, as its verifier judges it:
+// ok, expired or not_yet_valid, and why. Django: age = now - timestamp with now's fraction
+// (a float comparison), a future timestamp accepted. Flask: age = int(now) - timestamp, in
+// whole seconds, a future one refused.
+std::pair<crumb::errc, std::string> judge_times(profile_kind p, std::int64_t timestamp, instant now,
+                                                std::optional<std::chrono::seconds> max_age) {
+  if (!max_age) return {crumb::errc::ok, "not checked (--max-age none)"};
+  const bool flask = p == profile_kind::flask;
+  const instant age = since(flask ? instant{now.s, 0} : now, timestamp);
+  const std::string limit = ", max age " + human(*max_age);
+  if (age.s < 0) {
+    const std::string ahead = "signed " + human(negated(age)) + " in the future";
+    if (flask)
+      return {crumb::errc::not_yet_valid,
+              ahead + " (Flask refuses any timestamp after now, in whole seconds)"};
+    return {crumb::errc::ok, ahead + limit + " (Django accepts a future timestamp)"};
+  }
+  const bool expired = age.s > max_age->count() || (age.s == max_age->count() && age.ns > 0);
+  // At the boundary, say why the fraction of now does not count.
+  const bool boundary = flask && now.ns != 0 && age.s == max_age->count();
+  return {expired ? crumb::errc::expired : crumb::errc::ok,
+          "signed " + human(age) + " ago" + limit +
+              (boundary ? " (Flask counts whole seconds: int(now))" : "")};
+}
+
 // ---- sign and verify ------------------------------------------------------------------
 
-int fail_django(crumb::errc e) {
-  std::cerr << crumb::name(e) << '\n';
+int fail(crumb::errc e, const std::string& why) {
+  std::cerr << crumb::name(e) << ": " << why << '\n';
   return 1;
 }
 
-int fail_native(crumb::errc e, const std::string& why) {
-  std::cerr << crumb::name(e) << ": " << why << '\n';
-  return 1;
+// Why the JSON to sign, or the session to print, is refused.
+std::string json_reason(crumb::errc e, std::string_view where) {
+  switch (e) {
+    case crumb::errc::type_mismatch:
+      return std::string(where) + " holds JSON that is not an object; a session is an object";
+    case crumb::errc::invalid_json:
+      return std::string(where) + " is not JSON (or not JSON crumb accepts: one value, " +
+             "UTF-8, no duplicate keys)";
+    default:
+      return std::string(where) + ": " + crumb::make_error_code(e).message();
+  }
 }
 
 // Reads the JSON object to sign from stdin.
@@ -526,31 +839,108 @@ crumb::errc read_session(std::size_t max_bytes, std::size_t max_depth, crumb::va
   return session.is_object() ? crumb::errc::ok : crumb::errc::type_mismatch;
 }
 
-int print_session(const crumb::value& session, std::size_t max_depth, bool native_errors) {
+int print_session(const crumb::value& session, std::size_t max_depth) {
   std::string json;
   if (const crumb::errc e = crumb::json::write(session, json, max_depth); e != crumb::errc::ok)
-    return native_errors ? fail_native(e, crumb::make_error_code(e).message()) : fail_django(e);
+    return fail(e, json_reason(e, "the session"));
   std::cout << json << '\n';
   return 0;
 }
 
-int run_django(const arguments& args) {
-  django_codec::options opts;
-  opts.salt = args.salt;
-  opts.max_age = args.max_age;
-  opts.compress = args.compress;
-  opts.accept_legacy_sha1 = args.legacy_sha1;
+// "it looks like a flask token (--profile flask)", when it reads as another profile's.
+std::optional<std::string> other_profile(profile_kind p, std::string_view token) {
+  const profile_kind looks = guess_profile(token);
+  if (looks == p) return std::nullopt;
+  std::string ignored;
+  if (looks == profile_kind::native ? !parse_native(token, ignored)
+                                    : !parse_signed(looks, token, ignored))
+    return std::nullopt;
+  const std::string_view name = profile_name(looks);
+  return "it looks like a " + std::string(name) + " token (--profile " + std::string(name) +
+         "), not a " + std::string(profile_name(p)) + " one";
+}
+
+// Why a django or flask token was refused: the separators, the signature, the times.
+std::string explain_signed(profile_kind p, crumb::errc e, std::string_view token,
+                           const arguments& args, const crumb::key_ring& keys) {
+  const bool django = p == profile_kind::django;
+  std::string why;
+  const std::optional<signed_parts> parts = parse_signed(p, token, why);
+  switch (e) {
+    case crumb::errc::malformed:
+      if (auto other = other_profile(p, token)) return *other;
+      return parts ? "not a valid " + std::string(profile_name(p)) + " token" : why;
+    case crumb::errc::invalid_signature: {
+      if (auto other = other_profile(p, token)) return *other;
+      const std::string_view sig = token.substr(token.rfind(django ? ':' : '.') + 1);
+      if (django && sig.size() == 27 && !args.legacy_sha1)
+        return "a 27-character signature is Django 3.1/3.2's legacy HMAC-SHA1: "
+               "--accept-legacy-sha1 checks it";
+      if (django && sig.size() != 43 && sig.size() != 27)
+        return "the signature has " + std::to_string(sig.size()) +
+               " characters; an HMAC-SHA256 has 43 in base64url";
+      if (!django && sig.size() != 27)
+        return "the signature has " + std::to_string(sig.size()) +
+               " characters; Flask's HMAC-SHA1 has 27 in base64url";
+      return "no key of the ring (" + ring_size(keys) + ") made this signature with salt '" +
+             args.salt_for(p) + "': tampered, or signed with another secret or salt";
+    }
+    case crumb::errc::expired:
+    case crumb::errc::not_yet_valid: {
+      if (!parts) break;
+      const instant now = instant_of(args.clock.now());
+      return judge_times(p, parts->timestamp, now, args.max_age_for(p)).second + "; signed " +
+             when(parts->timestamp) + ", now " + when(now);
+    }
+    case crumb::errc::invalid_compression:
+      return "the payload does not inflate (zlib)";
+    case crumb::errc::too_large:
+      return "the token, or its inflated payload, is over crumb's bounds (64 KiB, 1 MiB)";
+    default:
+      break;
+  }
+  return json_reason(e, "the payload");
+}
+
+// The first key of the ring whose signature `token` carries, each key tried alone with no
+// time limit, and the error its decode then gives (ok, or the payload's); nullopt: none.
+template <class Codec>
+std::optional<std::size_t> which_key(std::string_view token, const crumb::key_ring& keys,
+                                     typename Codec::options opts, const crumb::fixed_clock& clock,
+                                     crumb::errc& error) {
+  opts.max_age.reset();
+  for (std::size_t i = 0; i < keys.secrets().size(); ++i) {
+    Codec alone(crumb::key_ring(keys.secrets()[i]), opts, clock);
+    crumb::value ignored;
+    const crumb::errc e = alone.decode_into(token, ignored);
+    if (e == crumb::errc::invalid_signature) continue;
+    error = e;
+    return i;
+  }
+  return std::nullopt;
+}
+
+// sign and verify for django and flask, whose rules differ only inside their codecs.
+template <class Codec>
+int run_signed(const arguments& args, const typename Codec::options& opts) {
+  const profile_kind p = *args.profile;
   const crumb::key_ring keys = load_keys(args);
-  django_codec codec(keys, opts, args.clock);
+  Codec codec(keys, opts, args.clock);
 
   if (args.command == "sign") {
     crumb::value session;
     if (const crumb::errc e = read_session(opts.max_json_bytes, opts.max_depth, session);
         e != crumb::errc::ok)
-      return fail_django(e);
+      return fail(e, json_reason(e, "stdin"));
     std::string token;
-    if (const crumb::errc e = codec.encode_into(session, token); e != crumb::errc::ok)
-      return fail_django(e);
+    if (const crumb::errc e = codec.encode_into(session, token); e != crumb::errc::ok) {
+      // Writing valid JSON, only a tag Flask could not read is invalid_json.
+      if (p == profile_kind::flask && e == crumb::errc::invalid_json)
+        return fail(e,
+                    "the session holds a one-member object under one of Flask's tags (\" t\", "
+                    "\" b\", \" d\", \" u\", \" m\", \" di\") whose value Flask cannot read");
+      return fail(e, json_reason(e, "the session"));
+    }
     std::cout << token << '\n';
     return 0;
   }
@@ -560,27 +950,36 @@ int run_django(const arguments& args) {
   crumb::value session;
   crumb::token_info info;
   if (const crumb::errc e = codec.decode_into(token, session, info); e != crumb::errc::ok)
-    return fail_django(e);
+    return fail(e, explain_signed(p, e, token, args, keys));
   if (info.needs_resign) {
-    // Which key: each alone, without the age check (it passed already).
-    std::size_t index = 0;
-    django_codec::options one = opts;
-    one.max_age.reset();
-    for (std::size_t i = 0; i < keys.secrets().size(); ++i) {
-      django_codec alone(crumb::key_ring(keys.secrets()[i]), one, args.clock);
-      crumb::value ignored;
-      if (alone.decode_into(token, ignored) == crumb::errc::ok) {
-        index = i;
-        break;
-      }
-    }
+    crumb::errc ignored = crumb::errc::ok;
+    const std::size_t index = which_key<Codec>(token, keys, opts, args.clock, ignored).value_or(0);
     std::cerr << "crumb: needs re-sign: verified with "
               << (index == 0 ? "the current key's legacy SHA-1 signature"
                              : key_name(index) + ", not the current key")
               << "; sign the session again\n";
   }
-  return print_session(session, opts.max_depth, false);
+  return print_session(session, opts.max_depth);
 }
+
+int run_django(const arguments& args) {
+  django_codec::options opts;
+  opts.salt = args.salt_for(profile_kind::django);
+  opts.max_age = args.max_age_for(profile_kind::django);
+  opts.compress = args.compress;
+  opts.accept_legacy_sha1 = args.legacy_sha1;
+  return run_signed<django_codec>(args, opts);
+}
+
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+int run_flask(const arguments& args) {
+  flask_codec::options opts;
+  opts.salt = args.salt_for(profile_kind::flask);
+  opts.max_age = args.max_age_for(profile_kind::flask);
+  opts.compress = args.compress;
+  return run_signed<flask_codec>(args, opts);
+}
+#endif
 
 // Why a native token was refused, from its header: which key, which time, which limit.
 std::string explain_native(crumb::errc e, std::string_view token, const arguments& args,
@@ -592,6 +991,7 @@ std::string explain_native(crumb::errc e, std::string_view token, const argument
   const std::int64_t skew = o.clock_skew.count();
   switch (e) {
     case crumb::errc::malformed:
+      if (auto other = other_profile(profile_kind::native, token)) return *other;
       if (!h) return why;
       if (o.encrypt && !h->encrypted())
         return "the token is signed only, and --encrypt accepts encrypted tokens only";
@@ -646,10 +1046,10 @@ int run_native(const arguments& args) {
     crumb::value session;
     if (const crumb::errc e = read_session(opts.max_json_bytes, opts.max_depth, session);
         e != crumb::errc::ok)
-      return fail_native(e, crumb::make_error_code(e).message());
+      return fail(e, json_reason(e, "stdin"));
     std::string token;
     if (const crumb::errc e = codec.encode_into(session, token); e != crumb::errc::ok)
-      return fail_native(e, crumb::make_error_code(e).message());
+      return fail(e, json_reason(e, "the session"));
     std::cout << token << '\n';
     return 0;
   }
@@ -662,8 +1062,8 @@ int run_native(const arguments& args) {
     std::string ignored;
     if (const std::optional<native_header> h = parse_native(token, ignored)) {
       if (args.native_opts.encrypt && !h->encrypted())
-        return fail_native(crumb::errc::malformed,
-                           explain_native(crumb::errc::malformed, token, args, keys));
+        return fail(crumb::errc::malformed,
+                    explain_native(crumb::errc::malformed, token, args, keys));
       opts.encrypt = h->encrypted();
     }
   }
@@ -671,7 +1071,7 @@ int run_native(const arguments& args) {
   crumb::value session;
   crumb::token_info info;
   if (const crumb::errc e = codec.decode_into(token, session, info); e != crumb::errc::ok)
-    return fail_native(e, explain_native(e, token, args, keys));
+    return fail(e, explain_native(e, token, args, keys));
   if (info.needs_resign) {
     std::string ignored;
     const std::optional<native_header> h = parse_native(token, ignored);
@@ -682,7 +1082,7 @@ int run_native(const arguments& args) {
               << (h ? h->id_hex() : "?") << "), not the current key (id "
               << key_id_hex(keys.current()) << "); sign the session again\n";
   }
-  return print_session(session, opts.max_depth, true);
+  return print_session(session, opts.max_depth);
 }
 
 // ---- inspect --------------------------------------------------------------------------
@@ -702,28 +1102,74 @@ std::string native_times(const native_header& h, std::int64_t now) {
   return "within its times";
 }
 
-void inspect_django_keys(std::string_view token, const django_parts& d, const arguments& args,
+// Which key of the ring made a django or flask token, each key alone, the age unchecked.
+template <class Codec>
+void inspect_signed_keys(profile_kind p, std::string_view token, const signed_parts& d,
+                         typename Codec::options opts, const arguments& args,
                          const crumb::key_ring& keys) {
-  django_codec::options opts;
-  opts.salt = args.salt;
-  opts.max_age.reset();  // the signature only: the age is the verifier's rule
-  opts.accept_legacy_sha1 = args.legacy_sha1;
-  for (std::size_t i = 0; i < keys.secrets().size(); ++i) {
-    django_codec alone(crumb::key_ring(keys.secrets()[i]), opts, args.clock);
-    crumb::value session;
-    const crumb::errc e = alone.decode_into(token, session);
-    if (e == crumb::errc::invalid_signature) continue;
-    std::cout << "authentic: yes, made with " << key_name(i)
-              << (i != 0 ? " (needs re-sign with the current key)" : "");
-    if (e != crumb::errc::ok) std::cout << ", but its payload is refused: " << crumb::name(e);
-    std::cout << '\n';
+  crumb::errc e = crumb::errc::ok;
+  const std::optional<std::size_t> index = which_key<Codec>(token, keys, opts, args.clock, e);
+  const bool legacy = p == profile_kind::django && d.mac_bytes == 20;
+  if (!index) {
+    std::cout << "authentic: NO: invalid_signature: no key of the ring (" << ring_size(keys)
+              << ") made this signature with salt '" << args.salt_for(p) << "'"
+              << (legacy && !args.legacy_sha1 ? " (SHA-1: try --accept-legacy-sha1)" : "") << '\n';
     return;
   }
-  std::cout << "authentic: NO: no key of the ring (" << keys.secrets().size()
-            << (keys.secrets().size() == 1 ? " key" : " keys") << ", salt '" << args.salt
-            << "') made this signature"
-            << (d.mac_bytes == 20 && !args.legacy_sha1 ? " (SHA-1: try --accept-legacy-sha1)" : "")
+  std::cout << "authentic: yes, made with " << key_name(*index)
+            << (*index != 0 ? " (needs re-sign with the current key)"
+                : legacy    ? " (legacy SHA-1: needs re-sign with SHA-256)"
+                            : "");
+  if (e != crumb::errc::ok) std::cout << ", but its payload is refused: " << crumb::name(e);
+  std::cout << '\n';
+}
+
+int inspect_signed(profile_kind p, std::string_view token, const arguments& args,
+                   const std::optional<crumb::key_ring>& keys) {
+  std::string why;
+  const std::optional<signed_parts> d = parse_signed(p, token, why);
+  if (!d) {
+    std::cerr << "malformed: " << why << '\n';
+    return 1;
+  }
+  const instant now = instant_of(args.clock.now());
+  const instant age = since(now, d->timestamp);
+  std::cout << "profile: " << profile_name(p) << '\n' << unverified_banner;
+  std::cout << "timestamp: " << when(d->timestamp) << '\n';
+  std::cout << "age at " << when(now) << ": "
+            << (age.s >= 0 ? seconds_and_human(age)
+                           : "signed " + human(negated(age)) + " in the future")
             << '\n';
+  std::cout << "compressed: " << (d->compressed ? "yes" : "no") << '\n';
+  std::cout << "signature: "
+            << (d->mac_bytes == 32          ? "HMAC-SHA256"
+                : p == profile_kind::django ? "HMAC-SHA1 (legacy)"
+                                            : "HMAC-SHA1")
+            << '\n';
+  std::cout << "payload (UNVERIFIED): " << payload_json(d->payload, d->compressed) << '\n';
+  const auto [e, times] = judge_times(p, d->timestamp, now, args.max_age_for(p));
+  std::cout << "times: " << (e == crumb::errc::ok ? "valid" : crumb::name(e)) << ": " << times
+            << '\n';
+  if (!keys) {
+    std::cout << "authentic: not checked (no secret: set CRUMB_SECRET to check it)\n";
+    return 0;
+  }
+  if (p == profile_kind::django) {
+    django_codec::options opts;
+    opts.salt = args.salt_for(p);
+    opts.accept_legacy_sha1 = args.legacy_sha1;
+    inspect_signed_keys<django_codec>(p, token, *d, opts, args, *keys);
+    return 0;
+  }
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+  flask_codec::options opts;
+  opts.salt = args.salt_for(p);
+  inspect_signed_keys<flask_codec>(p, token, *d, opts, args, *keys);
+#else
+  std::cout << "authentic: not checked (this crumb is built without OpenSSL's libcrypto, "
+               "whose HMAC-SHA1 flask needs)\n";
+#endif
+  return 0;
 }
 
 void inspect_native_keys(std::string_view token, const native_header& h, const arguments& args,
@@ -779,33 +1225,11 @@ int run_inspect(const arguments& args) {
     return 1;
   }
   const std::optional<crumb::key_ring> keys = load_keys_if_any(args);
+  const profile_kind p = guess_profile(token);
+  if (p != profile_kind::native) return inspect_signed(p, token, args, keys);
+
   const std::int64_t now = crumb::to_unix_seconds(args.clock.now());
   std::string why;
-
-  if (token.find(':') != std::string_view::npos) {
-    const std::optional<django_parts> d = parse_django(token, why);
-    if (!d) {
-      std::cerr << "malformed: " << why << '\n';
-      return 1;
-    }
-    std::cout << "profile: django\n" << unverified_banner;
-    std::cout << "timestamp: " << when(d->timestamp) << '\n';
-    const std::int64_t age = add(now, -d->timestamp);
-    std::cout << "age at " << when(now) << ": "
-              << (age >= 0 ? std::to_string(age) + " s"
-                           : "issued " + std::to_string(-age) + " s in the future")
-              << '\n';
-    std::cout << "compressed: " << (d->compressed ? "yes" : "no") << '\n';
-    std::cout << "signature: " << (d->mac_bytes == 32 ? "HMAC-SHA256" : "HMAC-SHA1 (legacy)")
-              << '\n';
-    std::cout << "payload (UNVERIFIED): " << payload_json(d->payload, d->compressed) << '\n';
-    if (keys)
-      inspect_django_keys(token, *d, args, *keys);
-    else
-      std::cout << "authentic: not checked (no secret: set CRUMB_SECRET to check it)\n";
-    return 0;
-  }
-
   const std::optional<native_header> h = parse_native(token, why);
   if (!h) {
     std::cerr << "malformed: " << why << '\n';
@@ -825,7 +1249,7 @@ int run_inspect(const arguments& args) {
     std::cout << "idle timeout: none\n";
   else
     std::cout << "idle timeout: " << h->idle << " s\n";
-  std::cout << "at " << when(now) << ": " << native_times(*h, now) << '\n';
+  std::cout << "at " << when(instant_of(args.clock.now())) << ": " << native_times(*h, now) << '\n';
   if (h->encrypted())
     std::cout << "payload: encrypted, "
               << h->body().size() - native::nonce_bytes - native::tag_bytes << " bytes\n";
@@ -862,7 +1286,19 @@ int run_keygen() {
 int run(const arguments& args) {
   if (args.command == "keygen") return run_keygen();
   if (args.command == "inspect") return run_inspect(args);
-  return *args.profile == profile_kind::native ? run_native(args) : run_django(args);
+  switch (*args.profile) {
+    case profile_kind::native:
+      return run_native(args);
+    case profile_kind::flask:
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+      return run_flask(args);
+#else
+      throw usage_error{std::string(no_flask_text)};  // parse_arguments refused it already
+#endif
+    case profile_kind::django:
+      break;
+  }
+  return run_django(args);
 }
 
 bool is_help(std::string_view a) { return a == "--help" || a == "-h"; }

@@ -4,21 +4,28 @@
 //   hardware floor: HMAC-SHA256 from prekeyed OpenSSL SHA256_CTX states, which use the
 //     CPU's SHA extensions, and crumb's base64 (when libcrypto is available).
 // Each crumb case reports ns/op, allocations/op, token bytes and its ratio to both floors.
+// The native profile's cases (signed and encrypted) have floors of their own, the same two
+// recipes over the native token's bytes; the mac/ rows set keyed BLAKE2b-256 beside
+// HMAC-SHA256 on the bytes a native signed token MACs.
 #include <benchmark/benchmark.h>
-#include <crumb/crumb.hpp>
 #include <libdeflate.h>
 #include <sodium.h>
+
+#include <crumb/crumb.hpp>
+#include <crumb/profile/native.hpp>
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
 #  include <openssl/sha.h>
 #endif
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "allocations.hpp"
 
@@ -76,6 +83,7 @@ bench_codec<Mac> make_codec(bool compress) {
 // The token crumb makes for a workload, split the way both floors need it.
 struct workload {
   std::string json, token, signed_part, payload_b64, payload;  // payload: bytes under base64
+  std::string packed;  // the compressed bytes (a part of payload): what a decode inflates
   bool compressed = false;
 };
 
@@ -89,6 +97,7 @@ workload make_workload(const std::string& name, bool compress) {
   w.compressed = w.payload_b64.front() == '.';
   if (w.compressed) w.payload_b64.erase(0, 1);
   w.payload = crumb::base64url::decode(w.payload_b64).value();
+  w.packed = w.payload;
   return w;
 }
 
@@ -132,8 +141,8 @@ void floor_payload_work(const workload& w, scratch& s, bool encode, libdeflate_c
                                       reinterpret_cast<std::uint8_t*>(s.bytes.data()));
     }
     if (w.compressed)
-      libdeflate_zlib_decompress(d, w.payload.data(), w.payload.size(), s.json.data(),
-                                 s.json.size(), nullptr);
+      libdeflate_zlib_decompress(d, w.packed.data(), w.packed.size(), s.json.data(), s.json.size(),
+                                 nullptr);
   }
   benchmark::DoNotOptimize(s.bytes.data());
   benchmark::DoNotOptimize(s.b64.data());
@@ -156,9 +165,8 @@ const std::string& derived_key() {
 }
 
 // libsodium HMAC-SHA256 from a keyed state + libsodium base64 (+ libdeflate).
-void floor_dependency(benchmark::State& state, const std::string& name, bool compress,
-                      bool encode) {
-  const workload w = make_workload(name, compress);
+void floor_dependency_on(benchmark::State& state, const workload& w, const std::string& key,
+                         bool encode) {
   scratch s(w);
   deflate_pair z;
   crypto_auth_hmacsha256_state keyed;
@@ -173,7 +181,13 @@ void floor_dependency(benchmark::State& state, const std::string& name, bool com
     crypto_auth_hmacsha256_final(&st, mac);
     benchmark::DoNotOptimize(mac);
   });
-  dependency_floor_ns[case_key(name, compress, encode ? "encode" : "decode")] = ns;
+  dependency_floor_ns[key] = ns;
+}
+
+void floor_dependency(benchmark::State& state, const std::string& name, bool compress,
+                      bool encode) {
+  floor_dependency_on(state, make_workload(name, compress),
+                      case_key(name, compress, encode ? "encode" : "decode"), encode);
 }
 
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
@@ -181,34 +195,48 @@ void floor_dependency(benchmark::State& state, const std::string& name, bool com
 #    pragma GCC diagnostic push
 #    pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // SHA256_Init and co.
 #  endif
-// OpenSSL HMAC-SHA256 from prekeyed SHA256_CTX states (SHA extensions, no allocation, no
-// EVP layer) + crumb's base64: the least any token of these bytes can cost.
-void floor_hardware(benchmark::State& state, const std::string& name, bool compress,
-                    bool encode) {
-  const workload w = make_workload(name, compress);
+// HMAC-SHA256 from prekeyed OpenSSL SHA256_CTX states: SHA extensions, no allocation, no
+// EVP layer, no wiping.
+struct hw_hmac_sha256 {
+  SHA256_CTX inner, outer;
+  explicit hw_hmac_sha256(const std::string& key) {
+    unsigned char pad[SHA256_CBLOCK] = {};
+    std::copy(key.begin(), key.end(), pad);
+    for (unsigned char& b : pad) b ^= 0x36;
+    SHA256_Init(&inner);
+    SHA256_Update(&inner, pad, sizeof pad);
+    for (unsigned char& b : pad) b ^= 0x36 ^ 0x5c;
+    SHA256_Init(&outer);
+    SHA256_Update(&outer, pad, sizeof pad);
+  }
+  void mac(const std::string& msg, unsigned char out[32]) const {
+    SHA256_CTX c = inner;
+    SHA256_Update(&c, msg.data(), msg.size());
+    SHA256_Final(out, &c);
+    c = outer;
+    SHA256_Update(&c, out, 32);
+    SHA256_Final(out, &c);
+  }
+};
+
+// The hardware HMAC + crumb's base64: the least any token of these bytes can cost.
+void floor_hardware_on(benchmark::State& state, const workload& w, const std::string& key,
+                       bool encode) {
   scratch s(w);
   deflate_pair z;
-  unsigned char pad[SHA256_CBLOCK] = {};
-  std::copy(derived_key().begin(), derived_key().end(), pad);
-  SHA256_CTX inner, outer;
-  for (unsigned char& b : pad) b ^= 0x36;
-  SHA256_Init(&inner);
-  SHA256_Update(&inner, pad, sizeof pad);
-  for (unsigned char& b : pad) b ^= 0x36 ^ 0x5c;
-  SHA256_Init(&outer);
-  SHA256_Update(&outer, pad, sizeof pad);
+  const hw_hmac_sha256 hmac(derived_key());
   unsigned char mac[32];
   const double ns = run_timed(state, [&] {
     floor_payload_work<false>(w, s, encode, z.c, z.d);
-    SHA256_CTX c = inner;
-    SHA256_Update(&c, w.signed_part.data(), w.signed_part.size());
-    SHA256_Final(mac, &c);
-    c = outer;
-    SHA256_Update(&c, mac, sizeof mac);
-    SHA256_Final(mac, &c);
+    hmac.mac(w.signed_part, mac);
     benchmark::DoNotOptimize(mac);
   });
-  hardware_floor_ns[case_key(name, compress, encode ? "encode" : "decode")] = ns;
+  hardware_floor_ns[key] = ns;
+}
+
+void floor_hardware(benchmark::State& state, const std::string& name, bool compress, bool encode) {
+  floor_hardware_on(state, make_workload(name, compress),
+                    case_key(name, compress, encode ? "encode" : "decode"), encode);
 }
 #  if defined(__GNUC__)
 #    pragma GCC diagnostic pop
@@ -230,6 +258,8 @@ void crumb_encode(benchmark::State& state, const std::string& name, bool compres
     benchmark::DoNotOptimize(token.data());
   });
   state.counters["token_bytes"] = static_cast<double>(token.size());
+  state.counters["overhead_bytes"] =
+      static_cast<double>(token.size() - crumb::base64url::encoded_size(w.payload.size()));
   report_ratios(state, case_key(name, compress, "encode"), ns);
 }
 
@@ -244,6 +274,8 @@ void crumb_decode(benchmark::State& state, const std::string& name, bool compres
     benchmark::DoNotOptimize(e);
   });
   state.counters["token_bytes"] = static_cast<double>(w.token.size());
+  state.counters["overhead_bytes"] =
+      static_cast<double>(w.token.size() - crumb::base64url::encoded_size(w.payload.size()));
   report_ratios(state, case_key(name, compress, "decode"), ns);
 }
 
@@ -314,6 +346,158 @@ void manager_op(benchmark::State& state, const std::string& name, bool encode) {
   report_ratios(state, case_key(name, false, encode ? "encode" : "decode"), ns);
 }
 
+// --- native profile -------------------------------------------------------------------
+
+template <class Mac>
+using native_codec = crumb::basic_codec<crumb::profile::native, crumb::zlib_compression, Mac>;
+
+template <class Mac>
+native_codec<Mac> make_native_codec(bool encrypt, bool compress) {
+  typename native_codec<Mac>::options opts;
+  opts.encrypt = encrypt;
+  opts.compress = compress;
+  return native_codec<Mac>(crumb::key_ring(secret), opts);
+}
+
+std::string native_mode(bool encrypt) { return encrypt ? "native_encrypted" : "native_signed"; }
+
+// A native token's header length: version, flags, key id, then three varints.
+std::size_t native_header_size(std::string_view raw) {
+  std::size_t at = 2 + crumb::profile::native::key_id_bytes;
+  for (int field = 0; field < 3; ++field)
+    while (static_cast<std::uint8_t>(raw.at(at++)) & 0x80) {
+    }
+  return at;
+}
+
+// The native token of a workload, split for the floors: base64 of the whole token, and the
+// HMAC over all of it but the 16-byte tag (in encrypted mode: over the same span, header,
+// nonce and ciphertext, as the floor the issue sets is SHA-NI HMAC + base64 on its bytes).
+workload make_native_workload(const std::string& name, bool compress, bool encrypt) {
+  workload w;
+  w.json = fixture(name);
+  const crumb::value session = crumb::json::parse(w.json).value();
+  w.token = make_native_codec<crumb::sodium_hmac_sha256>(encrypt, compress).encode(session).value();
+  w.payload_b64 = w.token;
+  w.payload = crumb::base64url::decode(w.token).value();
+  w.signed_part = w.payload.substr(0, w.payload.size() - crumb::profile::native::tag_bytes);
+  w.compressed =
+      (static_cast<std::uint8_t>(w.payload[1]) & crumb::profile::native::flag_compressed) != 0;
+  // The compressed bytes, from a signed token of the same session (encrypted ones hide them;
+  // compression is deterministic, so they are the bytes the encrypted token carries).
+  const std::string plain =
+      encrypt
+          ? crumb::base64url::decode(make_native_codec<crumb::sodium_hmac_sha256>(false, compress)
+                                         .encode(session)
+                                         .value())
+                .value()
+          : w.payload;
+  const std::size_t header = native_header_size(plain);
+  w.packed = plain.substr(header, plain.size() - header - crumb::profile::native::tag_bytes);
+  return w;
+}
+
+std::string native_key(const std::string& name, bool compress, bool encrypt, const char* op) {
+  return native_mode(encrypt) + "/" + case_key(name, compress, op);
+}
+
+// Bytes a token spends beyond the base64url of its bare payload (the JSON, or its
+// compressed form when the token carries that).
+double native_overhead(const workload& w) {
+  return static_cast<double>(w.token.size() - crumb::base64url::encoded_size(
+                                                  w.compressed ? w.packed.size() : w.json.size()));
+}
+
+template <class Mac>
+void native_encode(benchmark::State& state, const std::string& name, bool compress, bool encrypt) {
+  const workload w = make_native_workload(name, compress, encrypt);
+  auto codec = make_native_codec<Mac>(encrypt, compress);
+  const crumb::value session = crumb::json::parse(w.json).value();
+  std::string token;
+  if (codec.encode_into(session, token) != crumb::errc::ok) state.SkipWithError("encode failed");
+  const double ns = run_timed(state, [&] {
+    const crumb::errc e = codec.encode_into(session, token);
+    benchmark::DoNotOptimize(e);
+    benchmark::DoNotOptimize(token.data());
+  });
+  state.counters["token_bytes"] = static_cast<double>(token.size());
+  state.counters["overhead_bytes"] = native_overhead(w);
+  report_ratios(state, native_key(name, compress, encrypt, "encode"), ns);
+}
+
+template <class Mac>
+void native_decode(benchmark::State& state, const std::string& name, bool compress, bool encrypt) {
+  const workload w = make_native_workload(name, compress, encrypt);
+  auto codec = make_native_codec<Mac>(encrypt, compress);
+  crumb::value session;
+  if (codec.decode_into(w.token, session) != crumb::errc::ok) state.SkipWithError("decode failed");
+  const double ns = run_timed(state, [&] {
+    const crumb::errc e = codec.decode_into(w.token, session);
+    benchmark::DoNotOptimize(e);
+  });
+  state.counters["token_bytes"] = static_cast<double>(w.token.size());
+  state.counters["overhead_bytes"] = native_overhead(w);
+  report_ratios(state, native_key(name, compress, encrypt, "decode"), ns);
+}
+
+// --- MAC choice for the native signed mode --------------------------------------------
+
+// MACs (no base64, no JSON) over the bytes a native signed token of the fixture MACs:
+// HMAC-SHA256 as both floors compute it, and keyed BLAKE2b-256 (libsodium's
+// crypto_generichash, 32-byte key) one-shot and from a state keyed once. The x columns
+// are to the HMAC rows of the same fixture.
+std::map<std::string, double> mac_dependency_ns, mac_hardware_ns;
+
+void mac_row(benchmark::State& state, const std::string& name, const std::string& kind) {
+  const std::string bytes = make_native_workload(name, false, false).signed_part;
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (sodium_init() < 0) state.SkipWithError("sodium_init failed");
+  const std::string& key = derived_key();  // 32 bytes
+  const auto* k = reinterpret_cast<const unsigned char*>(key.data());
+  unsigned char out[32];
+  double ns = 0;
+  if (kind == "hmac_sha256_sodium") {
+    crypto_auth_hmacsha256_state keyed;
+    crypto_auth_hmacsha256_init(&keyed, k, key.size());
+    ns = run_timed(state, [&] {
+      crypto_auth_hmacsha256_state st = keyed;
+      crypto_auth_hmacsha256_update(&st, in, bytes.size());
+      crypto_auth_hmacsha256_final(&st, out);
+      benchmark::DoNotOptimize(out);
+    });
+    mac_dependency_ns[name] = ns;
+  } else if (kind == "blake2b_keyed") {
+    ns = run_timed(state, [&] {
+      crypto_generichash(out, 32, in, bytes.size(), k, key.size());
+      benchmark::DoNotOptimize(out);
+    });
+  } else if (kind == "blake2b_prekeyed") {
+    crypto_generichash_state keyed;
+    crypto_generichash_init(&keyed, k, key.size(), 32);
+    ns = run_timed(state, [&] {
+      crypto_generichash_state st = keyed;
+      crypto_generichash_update(&st, in, bytes.size());
+      crypto_generichash_final(&st, out, 32);
+      benchmark::DoNotOptimize(out);
+    });
+  }
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+  else if (kind == "hmac_sha256_hw") {
+    const hw_hmac_sha256 hmac(key);
+    ns = run_timed(state, [&] {
+      hmac.mac(bytes, out);
+      benchmark::DoNotOptimize(out);
+    });
+    mac_hardware_ns[name] = ns;
+  }
+#endif
+  state.counters["bytes"] = static_cast<double>(bytes.size());
+  if (const auto it = mac_dependency_ns.find(name); it != mac_dependency_ns.end())
+    state.counters["x_dep_floor"] = ns / it->second;
+  if (const auto it = mac_hardware_ns.find(name); it != mac_hardware_ns.end())
+    state.counters["x_hw_floor"] = ns / it->second;
+}
+
 void register_all() {
   const char* names[] = {"small", "medium", "large", "huge"};
   // Floors first: the crumb cases read their results.
@@ -358,6 +542,54 @@ void register_all() {
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
   crumb_cases.template operator()<crumb::openssl_hmac_sha256>("openssl");
 #endif
+
+  // Native: floors over each mode's own token first, then signed mode on each MAC backend
+  // and encrypted mode (XChaCha20-Poly1305, which does not use the Mac policy).
+  for (const std::string name : names)
+    for (const bool encrypt : {false, true})
+      for (const bool compress : {false, true})
+        for (const bool encode : {true, false}) {
+          const char* op = encode ? "encode" : "decode";
+          const std::string key = native_key(name, compress, encrypt, op);
+          const std::string label =
+              native_mode(encrypt) + "/" + name + (compress ? "/zlib/" : "/plain/") + op;
+          benchmark::RegisterBenchmark(
+              ("floor_dependency/" + label).c_str(), [=](benchmark::State& s) {
+                floor_dependency_on(s, make_native_workload(name, compress, encrypt), key, encode);
+              });
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+          benchmark::RegisterBenchmark(
+              ("floor_hardware/" + label).c_str(), [=](benchmark::State& s) {
+                floor_hardware_on(s, make_native_workload(name, compress, encrypt), key, encode);
+              });
+#endif
+        }
+  const auto native_cases = [&]<class Mac>(const std::string& row, bool encrypt) {
+    for (const std::string name : names)
+      for (const bool compress : {false, true}) {
+        const std::string mode = compress ? "zlib" : "plain";
+        benchmark::RegisterBenchmark((row + "/encode/" + name + "/" + mode).c_str(),
+                                     native_encode<Mac>, name, compress, encrypt);
+        benchmark::RegisterBenchmark((row + "/decode/" + name + "/" + mode).c_str(),
+                                     native_decode<Mac>, name, compress, encrypt);
+      }
+  };
+  native_cases.template operator()<crumb::sodium_hmac_sha256>("native_signed_sodium", false);
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+  native_cases.template operator()<crumb::openssl_hmac_sha256>("native_signed_openssl", false);
+#endif
+  native_cases.template operator()<crumb::default_hmac_sha256>("native_encrypted", true);
+
+  // The MAC rows: the HMAC floors first, whose times the BLAKE2b rows are divided by.
+  for (const std::string name : names)
+    for (const char* kind :
+         {"hmac_sha256_hw", "hmac_sha256_sodium", "blake2b_keyed", "blake2b_prekeyed"}) {
+#if !(defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL)
+      if (std::string(kind) == "hmac_sha256_hw") continue;
+#endif
+      benchmark::RegisterBenchmark(("mac/" + std::string(kind) + "/" + name).c_str(), mac_row, name,
+                                   std::string(kind));
+    }
 }
 
 }  // namespace

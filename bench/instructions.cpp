@@ -3,6 +3,8 @@
 // divided by the difference in iterations, so start-up and set-up cancel out.
 // usage: instructions BACKEND/OP/FIXTURE/MODE ITERATIONS
 //   e.g. instructions openssl/encode/small/zlib 20
+// BACKEND: sodium or openssl (the Django profile on that MAC backend), native_signed (the
+// native profile, libsodium HMAC) or native_encrypted (instructions_native.cpp).
 #include <crumb/crumb.hpp>
 
 #include <algorithm>
@@ -12,6 +14,11 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+
+namespace crumb_bench {
+int run_native(bool encode, const std::string& fixture, bool compress, bool encrypt,
+               long iterations);
+}  // namespace crumb_bench
 
 namespace {
 
@@ -69,6 +76,9 @@ int main(int argc, char** argv) {
   const bool compress = part(3) == "zlib";
   const std::string fixture(part(2));
   if (part(0) == "sodium") return run<crumb::sodium_hmac_sha256>(encode, fixture, compress, iterations);
+  if (part(0) == "native_signed" || part(0) == "native_encrypted")
+    return crumb_bench::run_native(encode, fixture, compress, part(0) == "native_encrypted",
+                                   iterations);
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
   if (part(0) == "openssl")
     return run<crumb::openssl_hmac_sha256>(encode, fixture, compress, iterations);

@@ -2,8 +2,9 @@
 """Turns codec_bench's JSON output into the README's markdown tables.
 
 usage: table.py CODEC_BENCH_JSON [PEERS_JSON]
-With PEERS_JSON (bench/peers.py's output) a second table sets crumb beside Django and
-itsdangerous on the same fixtures.
+The native profile's rows get tables of their own (cases, token sizes beside Django's, and
+the MAC choice for its signed mode). With PEERS_JSON (bench/peers.py's output) a last table
+sets crumb beside Django and itsdangerous on the same fixtures.
 """
 import json
 import sys
@@ -27,7 +28,7 @@ def print_codec_table(report):
     sweep = []
     for b in report["benchmarks"]:
         name = b["name"]
-        if name.startswith("floor_"):
+        if name.startswith(("floor_", "native_", "mac/")):
             continue
         if name.startswith("sweep_"):
             sweep.append(b)
@@ -46,6 +47,58 @@ def print_codec_table(report):
             base, size = b["name"].rsplit("/", 1)
             ns = ns_per_op(b)
             print(f"| {base} | {int(size)} | {ns:,.0f} | {ns / int(size):.2f} |")
+
+
+def print_native_tables(report):
+    """The native profile: its cases against floors over its own tokens, its token sizes
+    beside Django's, and keyed BLAKE2b against HMAC-SHA256 for its signed mode."""
+    rows = [b for b in report["benchmarks"] if b["name"].startswith("native_")]
+    if rows:
+        print("\nNative profile: signed (HMAC-SHA256, each backend) and encrypted "
+              "(XChaCha20-Poly1305). Its floors are the same recipes over each mode's own "
+              "token: base64 of the whole token and HMAC-SHA256 over all but its 16-byte tag "
+              "(encrypted: header, nonce and ciphertext). Overhead: token bytes beyond the "
+              "base64url of the bare payload (the JSON, or its compressed form).\n")
+        print("| case | ns/op | x dep floor | x hw floor | allocs/op | token bytes | overhead bytes |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for b in rows:
+            def num(key, fmt):
+                return format(b[key], fmt) if key in b else "-"
+            print(f"| {b['name']} | {ns_per_op(b):,.0f} | {num('x_dep_floor', '.2f')} "
+                  f"| {num('x_hw_floor', '.2f')} | {num('allocs/op', '.0f')} "
+                  f"| {num('token_bytes', '.0f')} | {num('overhead_bytes', '.0f')} |")
+
+        by_name = {b["name"]: b for b in report["benchmarks"]}
+        sizes = []
+        for fixture in ("small", "medium", "large", "huge"):
+            for mode in ("plain", "zlib"):
+                cells = []
+                for row in ("django_sodium", "native_signed_sodium", "native_encrypted"):
+                    b = by_name.get(f"{row}/encode/{fixture}/{mode}", {})
+                    cells.append(f"{b['token_bytes']:.0f} (+{b['overhead_bytes']:.0f})"
+                                 if "overhead_bytes" in b else "-")
+                if any(c != "-" for c in cells):
+                    sizes.append(f"| {fixture}/{mode} | " + " | ".join(cells) + " |")
+        if sizes:
+            print("\nToken bytes (overhead over the bare payload's base64url):\n")
+            print("| fixture | Django | native signed | native encrypted |")
+            print("|---|---:|---:|---:|")
+            print("\n".join(sizes))
+
+    macs = [b for b in report["benchmarks"] if b["name"].startswith("mac/")]
+    if macs:
+        print("\nMAC for the native signed mode, over the bytes a signed token of each fixture "
+              "MACs: HMAC-SHA256 from prekeyed OpenSSL states (SHA extensions: the hardware "
+              "floor's) and libsodium's, keyed BLAKE2b-256 (libsodium crypto_generichash, "
+              "32-byte key) in one call and from a state keyed once. x: ns over the HMAC "
+              "row's.\n")
+        print("| case | bytes | ns/op | x HMAC sodium | x HMAC hw |")
+        print("|---|---:|---:|---:|---:|")
+        for b in macs:
+            def num(key, fmt):
+                return format(b[key], fmt) if key in b else "-"
+            print(f"| {b['name']} | {num('bytes', '.0f')} | {ns_per_op(b):,.0f} "
+                  f"| {num('x_dep_floor', '.2f')} | {num('x_hw_floor', '.2f')} |")
 
 
 CRUMBS = ("django_openssl", "django_sodium")
@@ -102,6 +155,7 @@ def main():
         sys.exit(__doc__.split("\n\n")[1])
     report = load(sys.argv[1])
     print_codec_table(report)
+    print_native_tables(report)
     if len(sys.argv) == 3:
         print_peer_table(report, load(sys.argv[2]))
 

@@ -64,8 +64,8 @@ class basic_codec {
   [[nodiscard]] errc encode_into(const value& session, std::string& token,
                                  purpose for_what = purpose::cookie,
                                  const token_info* renewing = nullptr) {
-    if constexpr (requires { Profile::check_tags(session); }) {
-      if (const errc e = Profile::check_tags(session); e != errc::ok) return e;
+    if constexpr (requires { Profile::check_tags(session, opts_.max_depth); }) {
+      if (const errc e = Profile::check_tags(session, opts_.max_depth); e != errc::ok) return e;
     }
     std::string_view json_text;
     if (const errc e = json::write_into(session, json_, json_text, opts_.max_depth, key_order);

@@ -45,9 +45,10 @@ struct opened_token {
 ///   `payload` (renewing: the info of the token being re-issued, or null for a new one);
 /// - open(token, now, purpose, scratch, padding, opened) verifies a token, checks its
 ///   times and puts its payload in `scratch`, followed by `padding` bytes of room.
-/// Neither throws on bad input. A profile may also name the order of JSON object members it
-/// writes (`static constexpr json::key_order key_order`; as inserted when it does not), and
-/// a check of what it can carry (`static errc check_tags(const value&)`, before encoding). A sealer may keep scratch buffers: one per codec, like
+/// Neither throws on bad input. A profile may also name the order of JSON object members
+/// it writes (`static constexpr json::key_order key_order`; as inserted when it does not),
+/// and check what it can carry (`static errc check_tags(const value&, std::size_t
+/// max_depth)`, run before encoding). A sealer may keep scratch buffers: one per codec, like
 /// the codec itself.
 template <class P, class Mac>
 concept wire_profile =

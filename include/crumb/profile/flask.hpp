@@ -91,23 +91,27 @@ struct flask {
     return errc::ok;
   }
 
-  /// Whether Flask can read every tagged value in `v` (see above): a " t" holds an array;
-  /// " b" padded base64; " u" a UUID's 32 hex digits (hyphens, braces and a "urn:uuid:"
-  /// prefix allowed); " d" a string (one werkzeug cannot parse reads as None); " di" an
-  /// object of one member whose key ends in "__"; " m" anything (Markup(str(...))). errc::invalid_json for the first that does not (Flask would raise on it);
-  /// the codec calls this before every encode.
-  [[nodiscard]] static errc check_tags(const value& v) {
-    if (const array* a = v.if_array()) {
+  /// Whether Flask reads every tagged value in `v` back as written (see above): a " t"
+  /// holds an array; " b" padded base64; " u" a UUID's 32 hex digits (hyphens, braces and
+  /// a "urn:uuid:" prefix allowed); " d" a string (one werkzeug cannot parse reads as
+  /// None); " di" an object of one member whose key ends in "__"; " m" anything.
+  /// errc::invalid_json for the first that is not (Flask would raise on it, or read it
+  /// otherwise); errc::too_deep past `max_depth` containers. The codec calls it before
+  /// every encode.
+  [[nodiscard]] static errc check_tags(const value& v, std::size_t max_depth) {
+    const array* a = v.if_array();
+    const object* o = v.if_object();
+    if (a == nullptr && o == nullptr) return errc::ok;
+    if (max_depth == 0) return errc::too_deep;
+    if (a != nullptr) {
       for (const value& item : *a)
-        if (const errc e = check_tags(item); e != errc::ok) return e;
+        if (const errc e = check_tags(item, max_depth - 1); e != errc::ok) return e;
       return errc::ok;
     }
-    const object* o = v.if_object();
-    if (o == nullptr) return errc::ok;
     if (o->size() == 1 && !readable_tag(o->begin()->first, o->begin()->second))
       return errc::invalid_json;
     for (const auto& [key, member] : *o)
-      if (const errc e = check_tags(member); e != errc::ok) return e;
+      if (const errc e = check_tags(member, max_depth - 1); e != errc::ok) return e;
     return errc::ok;
   }
 

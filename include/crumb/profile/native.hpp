@@ -304,7 +304,8 @@ class native::sealer {
  private:
   struct entry {
     std::array<std::uint8_t, key_id_bytes> id;
-    std::vector<typename Mac::key> cookie_mac;  // one each: Mac::key need not be default-constructible
+    // One key each, in a vector: Mac::key need not be default-constructible.
+    std::vector<typename Mac::key> cookie_mac;
     std::vector<typename Mac::key> entry_mac;
     std::array<std::uint8_t, 32> cookie_aead;
     std::array<std::uint8_t, 32> entry_aead;
@@ -343,14 +344,16 @@ class native::sealer {
       const std::int64_t cap = detail::saturating_add(issued, max_age_->count());
       end = end == 0 ? cap : std::min(end, cap);
     }
-    if (idle_ && (idle == 0 || idle_->count() < idle)) idle = std::max<std::int64_t>(1, idle_->count());
+    if (idle_ && (idle == 0 || idle_->count() < idle))
+      idle = std::max<std::int64_t>(1, idle_->count());
     // The end is exclusive, and never pushed back by the skew: a token is re-issued only
     // before its end, with the same end, so no chain of re-issues outlives it.
     if (end != 0 && now >= end) return errc::expired;
     if (idle != 0 && now >= detail::saturating_add(issued, idle)) return errc::expired;
     info.issued_at = issued;
     info.expires_at = end;
-    info.refresh_at = idle != 0 ? detail::saturating_add(issued, std::max<std::int64_t>(1, idle / 2)) : 0;
+    info.refresh_at =
+        idle != 0 ? detail::saturating_add(issued, std::max<std::int64_t>(1, idle / 2)) : 0;
     info.needs_resign = key != &keys_.front();
     return errc::ok;
   }

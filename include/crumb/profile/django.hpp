@@ -21,6 +21,7 @@
 #include "crumb/detail/base64_impl.hpp"
 #include "crumb/detail/iso8601.hpp"
 #include "crumb/detail/raise.hpp"
+#include "crumb/detail/signed_text.hpp"
 #include "crumb/error.hpp"
 #include "crumb/mac.hpp"
 #include "crumb/profile.hpp"
@@ -197,11 +198,7 @@ class django::sealer {
     base64url::encode(payload, token);
     token += separator;
     append_timestamp(token, to_unix_seconds(now));
-    std::uint8_t mac[Mac::digest_size];
-    keys_for(for_what).front().sign(token, mac);
-    token += separator;
-    base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac), token);
-    sodium_memzero(mac, sizeof mac);
+    detail::append_signature<Mac>(token, keys_for(for_what).front(), separator);
     return errc::ok;
   }
 
@@ -258,39 +255,18 @@ class django::sealer {
   bool verify(std::string_view signed_part, std::string_view sig, purpose for_what,
               bool& fallback) const noexcept {
     if (sig.size() == base64url::encoded_size(Mac::digest_size))
-      return any_key_matches<Mac>(keys_for(for_what), signed_part, sig, fallback);
+      return detail::any_key_signed<Mac>(keys_for(for_what), signed_part, sig, fallback);
     if constexpr (has_sha1<Mac>) {
       using sha1 = typename Mac::sha1;
       if (for_what == purpose::cookie && !legacy_.keys.empty() &&
           sig.size() == base64url::encoded_size(sha1::digest_size)) {
-        const bool matched = any_key_matches<sha1>(legacy_.keys, signed_part, sig, fallback);
+        const bool matched =
+            detail::any_key_signed<sha1>(legacy_.keys, signed_part, sig, fallback);
         fallback = matched;  // a legacy signature is re-signed with SHA-256
         return matched;
       }
     }
     return false;
-  }
-
-  // The signature is decoded once (strict base64: one text per MAC, so comparing bytes is
-  // comparing texts, as Django does) and compared in constant time with each key's MAC.
-  // `fallback` tells whether only a key other than the first matched.
-  template <class M, class Keys>
-  static bool any_key_matches(const Keys& keys, std::string_view msg, std::string_view sig,
-                              bool& fallback) noexcept {
-    std::uint8_t wanted[M::digest_size];
-    if (!detail::base64url_decode(sig.data(), sig.size(), wanted)) return false;
-    std::uint8_t mac[M::digest_size];
-    int matched = 0;
-    int first = 0;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      keys[i].sign(msg, mac);
-      const int same = static_cast<int>(sodium_memcmp(mac, wanted, sizeof mac) == 0);
-      matched |= same;
-      if (i == 0) first = same;
-    }
-    sodium_memzero(mac, sizeof mac);
-    fallback = matched != 0 && first == 0;
-    return matched != 0;
   }
 
   std::optional<std::chrono::seconds> max_age_;

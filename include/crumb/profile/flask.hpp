@@ -18,6 +18,7 @@
 #include "crumb/base64.hpp"
 #include "crumb/clock.hpp"
 #include "crumb/detail/base64_impl.hpp"
+#include "crumb/detail/signed_text.hpp"
 #include "crumb/error.hpp"
 #include "crumb/json.hpp"
 #include "crumb/mac.hpp"
@@ -185,11 +186,7 @@ class flask::sealer {
     base64url::encode(payload, token);
     token += separator;
     append_timestamp(token, to_unix_seconds(now));
-    std::uint8_t mac[sha1::digest_size];
-    keys_for(for_what).front().sign(token, mac);
-    token += separator;
-    base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac), token);
-    sodium_memzero(mac, sizeof mac);
+    detail::append_signature<sha1>(token, keys_for(for_what).front(), separator);
     return errc::ok;
   }
 
@@ -201,8 +198,8 @@ class flask::sealer {
     const std::size_t sig_at = token.rfind(separator);
     if (sig_at == std::string_view::npos) return errc::malformed;
     const std::string_view signed_part = token.substr(0, sig_at);
-    if (!verify(signed_part, token.substr(sig_at + 1), keys_for(for_what),
-                out.info.needs_resign))
+    if (!detail::any_key_signed<sha1>(keys_for(for_what), signed_part,
+                                      token.substr(sig_at + 1), out.info.needs_resign))
       return errc::invalid_signature;
     const std::size_t ts_at = signed_part.rfind(separator);
     if (ts_at == std::string_view::npos) return errc::malformed;
@@ -240,26 +237,6 @@ class flask::sealer {
 
   const key_list& keys_for(purpose p) const noexcept {
     return p == purpose::cookie ? cookie_keys_ : entry_keys_;
-  }
-
-  // Every key is tried; `fallback` tells whether only a key other than the first matched.
-  static bool verify(std::string_view msg, std::string_view sig, const key_list& keys,
-                     bool& fallback) noexcept {
-    if (sig.size() != base64url::encoded_size(sha1::digest_size)) return false;
-    std::uint8_t wanted[sha1::digest_size];
-    if (!detail::base64url_decode(sig.data(), sig.size(), wanted)) return false;
-    std::uint8_t mac[sha1::digest_size];
-    int matched = 0;
-    int first = 0;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      keys[i].sign(msg, mac);
-      const int same = static_cast<int>(sodium_memcmp(mac, wanted, sizeof mac) == 0);
-      matched |= same;
-      if (i == 0) first = same;
-    }
-    sodium_memzero(mac, sizeof mac);
-    fallback = matched != 0 && first == 0;
-    return matched != 0;
   }
 
   std::optional<std::chrono::seconds> max_age_;

@@ -81,9 +81,9 @@ BOOST_AUTO_TEST_CASE(tags_flask_cannot_read_are_refused) {
         R"({"a":[{" t":[]}]})", R"({"a":{" di":{" t__":1}}})", R"({" m":{"x":1}})",
         R"({" x":5})", R"({"a":{" u":1,"b":2}})"})
     BOOST_TEST(codec.encode(crumb_test::parse(good)).has_value(), good);
-  // A value built in code, nested past any bound, is refused, not recursed into for ever.
+  // A value built in code, nested past the bound, is refused before it is recursed into.
   crumb::value deep = crumb::array{};
-  for (int i = 0; i < 100000; ++i) deep = crumb::array{std::move(deep)};
+  for (int i = 0; i < 1000; ++i) deep = crumb::array{std::move(deep)};
   BOOST_TEST(codec.encode(crumb::object{{"deep", std::move(deep)}}).error() == errc::too_deep);
 }
 

@@ -6,7 +6,10 @@
 // Each crumb case reports ns/op, allocations/op, token bytes and its ratio to both floors.
 // The native profile's cases (signed and encrypted) have floors of their own, the same two
 // recipes over the native token's bytes; the mac/ rows set keyed BLAKE2b-256 beside
-// HMAC-SHA256 on the bytes a native signed token MACs.
+// HMAC-SHA256 on the bytes a native signed token MACs. The flask profile's cases (libcrypto
+// builds only: Flask signs with HMAC-SHA1, which libsodium lacks) have a hardware floor of
+// the same recipe with HMAC-SHA1 from prekeyed OpenSSL SHA_CTX states over the flask token's
+// signed part, and no dependency floor (that one is libsodium's, and libsodium has no SHA-1).
 #include <benchmark/benchmark.h>
 #include <libdeflate.h>
 #include <sodium.h>
@@ -14,6 +17,7 @@
 #include <crumb/crumb.hpp>
 #include <crumb/profile/native.hpp>
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+#  include <crumb/profile/flask.hpp>
 #  include <openssl/sha.h>
 #endif
 
@@ -440,6 +444,108 @@ void native_decode(benchmark::State& state, const std::string& name, bool compre
   report_ratios(state, native_key(name, compress, encrypt, "decode"), ns);
 }
 
+// --- flask profile (libcrypto only) ---------------------------------------------------
+
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+#  if defined(__GNUC__)
+#    pragma GCC diagnostic push
+#    pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // SHA1_Init and co.
+#  endif
+// HMAC-SHA1 from prekeyed OpenSSL SHA_CTX states (SHA extensions where the CPU has them;
+// no EVP layer, no allocation, no wiping): hw_hmac_sha256's recipe with Flask's digest.
+struct hw_hmac_sha1 {
+  SHA_CTX inner, outer;
+  explicit hw_hmac_sha1(const std::string& key) {
+    unsigned char pad[SHA_CBLOCK] = {};
+    std::copy(key.begin(), key.end(), pad);  // the derived key: 20 bytes, under a block
+    for (unsigned char& b : pad) b ^= 0x36;
+    SHA1_Init(&inner);
+    SHA1_Update(&inner, pad, sizeof pad);
+    for (unsigned char& b : pad) b ^= 0x36 ^ 0x5c;
+    SHA1_Init(&outer);
+    SHA1_Update(&outer, pad, sizeof pad);
+  }
+  void mac(const std::string& msg, unsigned char out[20]) const {
+    SHA_CTX c = inner;
+    SHA1_Update(&c, msg.data(), msg.size());
+    SHA1_Final(out, &c);
+    c = outer;
+    SHA1_Update(&c, out, 20);
+    SHA1_Final(out, &c);
+  }
+};
+#  if defined(__GNUC__)
+#    pragma GCC diagnostic pop
+#  endif
+
+using flask_codec =
+    crumb::basic_codec<crumb::profile::flask, crumb::zlib_compression, crumb::openssl_hmac_sha256>;
+
+flask_codec make_flask_codec(bool compress) {
+  flask_codec::options opts;
+  opts.compress = compress;
+  return flask_codec(crumb::key_ring(secret), opts);
+}
+
+// A flask token: payload "." timestamp "." signature, the payload "."-prefixed when
+// compressed. The signed part is all before the last '.', as for Django's ':'.
+workload make_flask_workload(const std::string& name, bool compress) {
+  workload w;
+  w.json = fixture(name);
+  w.token = make_flask_codec(compress).encode(crumb::json::parse(w.json).value()).value();
+  w.signed_part = w.token.substr(0, w.token.rfind('.'));
+  w.payload_b64 = w.signed_part.substr(0, w.signed_part.rfind('.'));
+  w.compressed = w.payload_b64.front() == '.';
+  if (w.compressed) w.payload_b64.erase(0, 1);
+  w.payload = crumb::base64url::decode(w.payload_b64).value();
+  w.packed = w.payload;
+  return w;
+}
+
+std::string flask_key(const std::string& name, bool compress, const char* op) {
+  return "flask/" + case_key(name, compress, op);
+}
+
+// The hardware floor of a flask token: HMAC-SHA1 (prekeyed, the key Flask derives) over
+// its signed part + crumb's base64 of its payload (+ libdeflate when compressed).
+void floor_flask_hardware(benchmark::State& state, const std::string& name, bool compress,
+                          bool encode) {
+  const workload w = make_flask_workload(name, compress);
+  scratch s(w);
+  deflate_pair z;
+  const hw_hmac_sha1 hmac(crumb::profile::flask::derive_key<crumb::openssl_hmac_sha1>(
+      secret, crumb::profile::flask::session_salt));
+  unsigned char mac[20];
+  const double ns = run_timed(state, [&] {
+    floor_payload_work<false>(w, s, encode, z.c, z.d);
+    hmac.mac(w.signed_part, mac);
+    benchmark::DoNotOptimize(mac);
+  });
+  hardware_floor_ns[flask_key(name, compress, encode ? "encode" : "decode")] = ns;
+}
+
+void flask_op(benchmark::State& state, const std::string& name, bool compress, bool encode) {
+  const workload w = make_flask_workload(name, compress);
+  auto codec = make_flask_codec(compress);
+  const crumb::value session = crumb::json::parse(w.json).value();
+  std::string token;
+  crumb::value out;
+  if (codec.encode_into(session, token) != crumb::errc::ok ||
+      codec.decode_into(w.token, out) != crumb::errc::ok)
+    state.SkipWithError("round trip failed");  // also warms `token` and `out` up
+  const double ns = run_timed(state, [&] {
+    const crumb::errc e =
+        encode ? codec.encode_into(session, token) : codec.decode_into(w.token, out);
+    benchmark::DoNotOptimize(e);
+    benchmark::DoNotOptimize(token.data());
+  });
+  state.counters["token_bytes"] = static_cast<double>(w.token.size());
+  state.counters["overhead_bytes"] =
+      static_cast<double>(w.token.size() - crumb::base64url::encoded_size(w.payload.size()));
+  report_ratios(state, flask_key(name, compress, encode ? "encode" : "decode"), ns);
+}
+#endif
+
 // --- MAC choice for the native signed mode --------------------------------------------
 
 // MACs (no base64, no JSON) over the bytes a native signed token of the fixture MACs:
@@ -541,6 +647,28 @@ void register_all() {
           manager_op, name, encode);
 #if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
   crumb_cases.template operator()<crumb::openssl_hmac_sha256>("openssl");
+#endif
+
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+  // Flask: its hardware floor first, then the flask profile (HMAC-SHA1 on libcrypto).
+  for (const std::string name : names)
+    for (const bool compress : {false, true}) {
+      const std::string mode = compress ? "zlib" : "plain";
+      for (const bool encode : {true, false})
+        benchmark::RegisterBenchmark(("floor_hardware/flask/" + name + "/" + mode +
+                                      (encode ? "/encode" : "/decode"))
+                                         .c_str(),
+                                     floor_flask_hardware, name, compress, encode);
+    }
+  for (const std::string name : names)
+    for (const bool compress : {false, true}) {
+      const std::string mode = compress ? "zlib" : "plain";
+      for (const bool encode : {true, false})
+        benchmark::RegisterBenchmark(
+            ("flask_openssl/" + std::string(encode ? "encode/" : "decode/") + name + "/" + mode)
+                .c_str(),
+            flask_op, name, compress, encode);
+    }
 #endif
 
   // Native: floors over each mode's own token first, then signed mode on each MAC backend

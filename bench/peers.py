@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Times crumb's Python peers on codec_bench's fixtures with codec_bench's secret: Django's
-signed_cookies session codec and itsdangerous configured as Flask configures it. Timed the
+signed_cookies session codec, itsdangerous configured as Flask configures it (plain JSON), and,
+where python3-flask is installed, Flask's own session serializer (tagged JSON, in an app
+context as in a request). Timed the
 way Google Benchmark times codec_bench; writes a Google-Benchmark-shaped JSON report.
 
 usage: /usr/bin/python3 bench/peers.py [--min-time SECONDS] [--filter REGEX] [--out FILE]
@@ -31,6 +33,11 @@ try:
     from itsdangerous.url_safe import URLSafeSerializerMixin, URLSafeTimedSerializer
 except ImportError as e:
     sys.exit(f"peers.py: {e}: run it with /usr/bin/python3 (python3-django, python3-itsdangerous)")
+try:
+    import flask
+    from flask.sessions import SecureCookieSessionInterface
+except ImportError:  # the Flask rows are left out; the others do not need it
+    flask = None
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 FIXTURES = ("small", "medium", "large", "huge")
@@ -81,7 +88,33 @@ def itsdangerous_codec(compress):
     return s.dumps, partial(s.loads, max_age=FLASK_MAX_AGE)
 
 
+_flask_app = None
+
+
+def flask_codec(compress):
+    """Flask's own session serializer: SecureCookieSessionInterface.get_signing_serializer(app)
+    (URLSafeTimedSerializer with Flask's tagged JSON, SHA-1, salt cookie-session), used inside
+    an app context, as in a request (so the app's JSON provider, sorted keys, is what dumps).
+    plain: the same serializer with the UncompressedURLSafeTimedSerializer class."""
+    global _flask_app
+    if _flask_app is None:
+        _flask_app = flask.Flask("crumb_bench")
+        _flask_app.secret_key = SECRET
+        _flask_app.app_context().push()
+    interface = SecureCookieSessionInterface()
+    s = interface.get_signing_serializer(_flask_app)
+    if not compress:
+        s = UncompressedURLSafeTimedSerializer(
+            _flask_app.secret_key, salt=interface.salt, serializer=interface.serializer,
+            signer_kwargs={"key_derivation": interface.key_derivation,
+                           "digest_method": interface.digest_method})
+    max_age = int(_flask_app.permanent_session_lifetime.total_seconds())
+    return s.dumps, partial(s.loads, max_age=max_age)
+
+
 PEERS = {"peer_django": django_codec, "peer_itsdangerous": itsdangerous_codec}
+if flask is not None:
+    PEERS["peer_flask"] = flask_codec
 
 
 def measure(op, arg, min_ns):
@@ -164,6 +197,7 @@ def main():
         "python_version": sys.version.split()[0],
         "django_version": django.get_version(),
         "itsdangerous_version": itsdangerous.__version__,
+        "flask_version": getattr(flask, "__version__", None),
         "min_time": args.min_time,
     }
     benchmarks = run(int(args.min_time * 1e9), args.filter)

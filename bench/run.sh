@@ -2,12 +2,13 @@
 # Builds the benchmarks in Release and prints a table: crumb against the dependency floor
 # (libsodium HMAC + base64 [+ libdeflate]) and the hardware floor (OpenSSL HMAC with SHA
 # extensions + crumb's base64 [+ libdeflate]), measured in the same run. Then times the
-# Python peers (Django, itsdangerous) on the same fixtures and prints crumb beside them,
+# Python peers (Django, itsdangerous, Flask) on the same fixtures and prints crumb beside them,
 # and counts instructions per operation under callgrind (repeatable where times are not).
 # usage: bench/run.sh [extra Google Benchmark flags, e.g. --benchmark_filter=small]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Debian's interpreter: it sees python3-django and python3-itsdangerous (peers.py says why).
+# Debian's interpreter: it sees python3-django, python3-itsdangerous and python3-flask
+# (peers.py says why).
 python=/usr/bin/python3
 # The peers run with the same min time and filter as codec_bench (Benchmark 1.8 writes
 # the min time as 0.3s).

@@ -4,7 +4,8 @@
 usage: table.py CODEC_BENCH_JSON [PEERS_JSON]
 The native profile's rows get tables of their own (cases, token sizes beside Django's, and
 the MAC choice for its signed mode). With PEERS_JSON (bench/peers.py's output) a last table
-sets crumb beside Django and itsdangerous on the same fixtures.
+sets crumb beside Django and itsdangerous on the same fixtures, and the flask profile's rows
+(libcrypto builds) get a table with its hardware floor and, with PEERS_JSON, Flask itself.
 """
 import json
 import sys
@@ -28,7 +29,7 @@ def print_codec_table(report):
     sweep = []
     for b in report["benchmarks"]:
         name = b["name"]
-        if name.startswith(("floor_", "native_", "mac/")):
+        if name.startswith(("floor_", "native_", "mac/", "flask_")):
             continue
         if name.startswith("sweep_"):
             sweep.append(b)
@@ -150,14 +151,57 @@ def print_peer_table(report, peers):
                 print("| " + " | ".join(row) + " |")
 
 
+def print_flask_table(report, peers):
+    """The flask profile (HMAC-SHA1 on libcrypto): ns/op, x its hardware floor, allocations,
+    token bytes and overhead beside Django's, and with PEERS_JSON Flask's own serializer:
+    its ns/op and how many times faster crumb is."""
+    rows = [b for b in report["benchmarks"] if b["name"].startswith("flask_")]
+    if not rows:
+        return
+    by_name = {b["name"]: b for b in report["benchmarks"] + (peers or {}).get("benchmarks", [])}
+    flask_version = (peers or {}).get("context", {}).get("flask_version")
+    print("\nFlask profile (crumb::basic_codec<profile::flask, zlib_compression, "
+          "openssl_hmac_sha256>, HMAC-SHA1). Its hardware floor: HMAC-SHA1 from prekeyed "
+          "OpenSSL SHA_CTX states over the flask token's signed part + crumb's base64 of its "
+          "payload (+ libdeflate); no dependency floor (libsodium has no SHA-1). Overhead: "
+          "token bytes beyond the base64url of the bare payload."
+          + (f" Flask: Flask {flask_version}'s own session serializer (tagged JSON, in an app "
+             "context); x Flask: its ns/op over crumb's." if flask_version else "") + "\n")
+    header = ["case", "ns/op", "x hw floor", "allocs/op", "token bytes (overhead)",
+              "Django token bytes (overhead)"]
+    if flask_version:
+        header += ["Flask ns/op", "x Flask", "Flask token bytes"]
+    print("| " + " | ".join(header) + " |")
+    print("|---" + "|---:" * (len(header) - 1) + "|")
+
+    def num(b, key, fmt):
+        return format(b[key], fmt) if key in b else "-"
+
+    for b in rows:
+        case = b["name"].split("/", 1)[1]
+        ns = ns_per_op(b)
+        django = by_name.get(f"django_openssl/{case}", by_name.get(f"django_sodium/{case}", {}))
+        cells = [b["name"], f"{ns:,.0f}", num(b, "x_hw_floor", ".2f"), num(b, "allocs/op", ".0f"),
+                 f"{num(b, 'token_bytes', '.0f')} (+{num(b, 'overhead_bytes', '.0f')})",
+                 f"{num(django, 'token_bytes', '.0f')} (+{num(django, 'overhead_bytes', '.0f')})"]
+        if flask_version:
+            peer = by_name.get(f"peer_flask/{case}")
+            cells += [f"{ns_per_op(peer):,.0f}" if peer else "-",
+                      f"{ns_per_op(peer) / ns:.1f}" if peer and ns else "-",
+                      num(peer or {}, "token_bytes", ".0f")]
+        print("| " + " | ".join(cells) + " |")
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__.split("\n\n")[1])
     report = load(sys.argv[1])
     print_codec_table(report)
     print_native_tables(report)
-    if len(sys.argv) == 3:
-        print_peer_table(report, load(sys.argv[2]))
+    peers = load(sys.argv[2]) if len(sys.argv) == 3 else None
+    if peers:
+        print_peer_table(report, peers)
+    print_flask_table(report, peers)
 
 
 if __name__ == "__main__":

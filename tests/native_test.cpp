@@ -441,6 +441,83 @@ BOOST_AUTO_TEST_CASE(active_sessions_outlive_their_idle_timeout) {
   BOOST_TEST(now > t0 + 3600);
 }
 
+// Review regressions: a re-issue turned a browser-session cookie into a lasting one;
+// cycle_key() granted a fresh lifetime to the same data, so logins could chain past the
+// end; a save that crossed the end failed (503) instead of ending the session.
+BOOST_AUTO_TEST_CASE(the_absolute_end_holds_through_the_session_layer) {
+  using store_type = crumb::basic_memory_store<crumb::fixed_clock>;
+  using session = crumb::basic_session<native_codec<>, store_type, crumb::fixed_clock>;
+  store_type store({}, crumb::fixed_clock::at_unix(t0));
+  crumb::session_settings settings;
+  settings.expire_at_browser_close = true;
+  options o;
+  o.max_age = 3600s;
+  auto codec = make(o);
+  const auto cookie_of = [](const std::vector<std::string>& lines) {
+    return lines.front().substr(0, lines.front().find(';'));
+  };
+  std::string cookie;
+  {
+    session s(codec, &store, settings, crumb::fixed_clock::at_unix(t0));
+    s.load("");
+    s.set("user", "alice");
+    const auto lines = s.save().value();
+    BOOST_TEST(lines.front().find("Max-Age") == std::string::npos);
+    cookie = cookie_of(lines);
+  }
+  {  // re-issued: still a browser-session cookie
+    codec.clock() = crumb::fixed_clock::at_unix(t0 + 60);
+    session s(codec, &store, settings, crumb::fixed_clock::at_unix(t0 + 60));
+    s.load(cookie);
+    s.set("n", 1);
+    const auto lines = s.save().value();
+    BOOST_TEST(lines.front().find("Max-Age") == std::string::npos);
+    cookie = cookie_of(lines);
+  }
+  {  // a login (cycle_key) near the end keeps the end
+    codec.clock() = crumb::fixed_clock::at_unix(t0 + 3590);
+    session s(codec, &store, settings, crumb::fixed_clock::at_unix(t0 + 3590));
+    s.load(cookie);
+    s.cycle_key();
+    cookie = cookie_of(s.save().value());
+    codec.clock() = crumb::fixed_clock::at_unix(t0 + 3600);
+    session after(codec, &store, settings, crumb::fixed_clock::at_unix(t0 + 3600));
+    after.load(cookie);
+    BOOST_TEST(after.empty());
+    BOOST_TEST(after.load_error() == errc::expired);
+  }
+  // Read before the end and saved at it: the session ends, its cookie is deleted.
+  codec.clock() = crumb::fixed_clock::at_unix(t0 + 3599);
+  crumb::fixed_clock later = crumb::fixed_clock::at_unix(t0 + 3599);
+  struct ticking {
+    const crumb::fixed_clock* c;
+    crumb::time_point now() const { return c->now(); }
+  };
+  crumb::basic_session<native_codec<>, store_type, ticking> s(codec, &store, settings,
+                                                              ticking{&later});
+  s.load(cookie);
+  BOOST_TEST(s.get<std::string>("user").value() == "alice");
+  later = crumb::fixed_clock::at_unix(t0 + 3600);
+  codec.clock() = later;
+  s.set("n", 2);
+  const auto lines = s.save();
+  BOOST_REQUIRE(lines.has_value());
+  BOOST_REQUIRE(lines->size() == 1u);
+  BOOST_TEST(lines->front().find("Max-Age=0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_bare_session_checks_the_cookie_name_its_codec_binds) {
+  crumb::session_settings settings;
+  settings.cookie_name = "cart";
+  auto codec = make();  // binds "sessionid"
+  using session = crumb::basic_session<native_codec<>, crumb::memory_store, crumb::fixed_clock>;
+  BOOST_CHECK_THROW(session(codec, nullptr, settings), std::invalid_argument);
+  options o;
+  o.cookie_name = "cart";
+  auto cart_codec = make(o);
+  BOOST_CHECK_NO_THROW(session(cart_codec, nullptr, settings));
+}
+
 BOOST_AUTO_TEST_CASE(a_manager_binds_tokens_to_its_cookie_name) {
   crumb::session_settings settings;
   settings.cookie_name = "app_a";

@@ -61,8 +61,16 @@ class basic_session {
  public:
   /// `codec`, `*store` and `settings` are referred to, not copied: each must outlive the
   /// session. A temporary codec or settings would dangle, so they do not compile.
+  /// A codec whose profile binds tokens to their cookie (native) must name the settings'
+  /// cookie: std::invalid_argument otherwise (a session manager sets it).
   basic_session(Codec& codec, Store* store, const session_settings& settings, Clock clock = {})
-      : codec_(codec), store_(store), settings_(settings), clock_(std::move(clock)) {}
+      : codec_(codec), store_(store), settings_(settings), clock_(std::move(clock)) {
+    if constexpr (requires { codec.settings().cookie_name; }) {
+      if (codec.settings().cookie_name != settings.cookie_name)
+        detail::raise<std::invalid_argument>(
+            "crumb: the codec binds its tokens to another cookie name than the settings'");
+    }
+  }
   basic_session(Codec&&, Store*, const session_settings&, Clock = {}) = delete;
   basic_session(Codec&, Store*, const session_settings&&, Clock = {}) = delete;
 
@@ -245,6 +253,11 @@ class basic_session {
     if (!modified_ && data_.empty()) return out;  // nothing good to refresh
     error_cause_.clear();
 
+    // A session whose absolute end came while in use has ended: what it held ends with it.
+    if (const auto left = seconds_to_end(); left && *left == 0) {
+      data_.clear();
+      flushed_ = true;
+    }
     if (data_.empty()) discard_entry();  // an emptied session keeps no entry either
     if (const errc e = erase_discarded(); e != errc::ok) return e;
     if (data_.empty()) {  // Django deletes the cookie of an emptied session
@@ -308,10 +321,20 @@ class basic_session {
            (token_.refresh_at != 0 && to_unix_seconds(clock_.now()) >= token_.refresh_at);
   }
 
-  // The token being replaced, when the session keeps its identity (a profile with an
-  // absolute expiry keeps it); null for a new, flushed or re-keyed session.
+  // The token being replaced (a profile with an absolute end keeps it): null for a new or
+  // flushed session. A re-keyed one (cycle_key) keeps its end too, so that no chain of
+  // logins outlives it; flush() and set the data again for a fresh lifetime.
   const token_info* renewing() const noexcept {
-    return has_token_ && !new_identity_ && !flushed_ ? &token_ : nullptr;
+    return has_token_ && !flushed_ ? &token_ : nullptr;
+  }
+
+  // Seconds left before the absolute end of the session being renewed; nullopt when it
+  // has none.
+  std::optional<std::int64_t> seconds_to_end() const {
+    const token_info* r = renewing();
+    if (r == nullptr || r->expires_at == 0) return std::nullopt;
+    return std::max<std::int64_t>(
+        0, detail::saturating_add(r->expires_at, -to_unix_seconds(clock_.now())));
   }
 
   object& mutable_data() {
@@ -413,7 +436,9 @@ class basic_session {
       return e;
     std::string entry;
     if (const errc e = encode_entry(id, entry); e != errc::ok) return e;
-    const auto ttl = std::clamp(expiry_age(), std::chrono::seconds(1), cookie::max_lifetime);
+    auto ttl = std::clamp(expiry_age(), std::chrono::seconds(1), cookie::max_lifetime);
+    if (const auto left = seconds_to_end(); left && ttl.count() > *left)
+      ttl = std::chrono::seconds(std::max<std::int64_t>(1, *left));  // no longer than its cookie
     if (rewrite) {
       const store_status written = store_->update(id, entry, ttl);
       if (!written)
@@ -497,13 +522,10 @@ class basic_session {
     cookie::attributes attrs = settings_.cookie;
     if (expire_at_browser_close()) attrs.max_age.reset();
     else attrs.max_age = std::max(expiry_age(), std::chrono::seconds(0));
-    // A token re-issued for the same session ends with it (a profile's absolute expiry).
-    if (const token_info* r = renewing(); r != nullptr && r->expires_at != 0) {
-      const std::int64_t left =
-          std::max<std::int64_t>(0, detail::saturating_add(r->expires_at,
-                                                           -to_unix_seconds(clock_.now())));
-      if (!attrs.max_age || attrs.max_age->count() > left) attrs.max_age = std::chrono::seconds(left);
-    }
+    // A re-issued token's cookie ends with its session (a profile's absolute end); a
+    // browser-session cookie stays one.
+    if (const auto left = seconds_to_end(); left && attrs.max_age && attrs.max_age->count() > *left)
+      attrs.max_age = std::chrono::seconds(*left);
     return attrs;
   }
 

@@ -1,5 +1,6 @@
-// What Django's and Flask's tokens share: a text followed by a separator and the
-// base64url MAC of the text, checked against every key of a ring in constant time.
+// What Django's and Flask's tokens share: payload SEP timestamp SEP base64url(MAC), the
+// payload base64url'd after a marker when compressed, the MAC checked against every key
+// of a ring in constant time.
 #pragma once
 
 #include <sodium.h>
@@ -11,8 +12,44 @@
 
 #include "crumb/base64.hpp"
 #include "crumb/detail/base64_impl.hpp"
+#include "crumb/error.hpp"
+#include "crumb/profile.hpp"
 
 namespace crumb::detail {
+
+// Starts `token` (its old contents replaced) with the payload: base64url, after `marker`
+// when compressed, then `separator`.
+inline void start_signed_text(std::string& token, std::string_view payload, bool compressed,
+                              char marker, char separator) {
+  token.clear();
+  if (compressed) token += marker;
+  base64url::encode(payload, token);
+  token += separator;
+}
+
+// Splits `text` at its last `separator`: false when there is none.
+inline bool split_last(std::string_view text, char separator, std::string_view& head,
+                       std::string_view& tail) noexcept {
+  const std::size_t at = text.rfind(separator);
+  if (at == std::string_view::npos) return false;
+  head = text.substr(0, at);
+  tail = text.substr(at + 1);
+  return true;
+}
+
+// The payload text (after its marker when compressed) decoded into `scratch`, followed by
+// `padding` bytes of room; `scratch` is never shrunk. errc::malformed for bad base64.
+inline errc open_payload(std::string_view text, char marker, std::string& scratch,
+                         std::size_t padding, opened_token& out) {
+  out.compressed = !text.empty() && text.front() == marker;
+  if (out.compressed) text.remove_prefix(1);
+  const std::size_t decoded = base64url::decoded_size(text.size());
+  if (scratch.size() < decoded + padding) scratch.resize(decoded + padding);
+  if (!base64url_decode(text.data(), text.size(), reinterpret_cast<std::uint8_t*>(scratch.data())))
+    return errc::malformed;
+  out.payload = std::string_view(scratch.data(), decoded);
+  return errc::ok;
+}
 
 // Appends `separator` and base64url(M's MAC of everything in `token` so far).
 template <class M>

@@ -18,7 +18,6 @@
 
 #include "crumb/base64.hpp"
 #include "crumb/clock.hpp"
-#include "crumb/detail/base64_impl.hpp"
 #include "crumb/detail/iso8601.hpp"
 #include "crumb/detail/raise.hpp"
 #include "crumb/detail/signed_text.hpp"
@@ -193,10 +192,7 @@ class django::sealer {
   [[nodiscard]] errc seal(std::string_view payload, bool compressed, time_point now,
                           const token_info* /*renewing: Django keeps no session start*/,
                           purpose for_what, std::string& token) const {
-    token.clear();
-    if (compressed) token += compressed_marker;
-    base64url::encode(payload, token);
-    token += separator;
+    detail::start_signed_text(token, payload, compressed, compressed_marker, separator);
     append_timestamp(token, to_unix_seconds(now));
     detail::append_signature<Mac>(token, keys_for(for_what).front(), separator);
     return errc::ok;
@@ -207,17 +203,14 @@ class django::sealer {
   /// (timestamp, base64), expired.
   [[nodiscard]] errc open(std::string_view token, time_point now, purpose for_what,
                           std::string& scratch, std::size_t padding, opened_token& out) const {
-    const std::size_t sig_at = token.rfind(separator);
-    if (sig_at == std::string_view::npos) return errc::malformed;
-    const std::string_view signed_part = token.substr(0, sig_at);
-    if (!verify(signed_part, token.substr(sig_at + 1), for_what, out.info.needs_resign))
+    std::string_view signed_part, sig, payload, timestamp_text;
+    if (!detail::split_last(token, separator, signed_part, sig)) return errc::malformed;
+    if (!verify(signed_part, sig, for_what, out.info.needs_resign))
       return errc::invalid_signature;
-
-    const std::size_t ts_at = signed_part.rfind(separator);
-    if (ts_at == std::string_view::npos) return errc::malformed;
-    std::int64_t timestamp = 0;
-    if (parse_timestamp(signed_part.substr(ts_at + 1), timestamp) != errc::ok)
+    if (!detail::split_last(signed_part, separator, payload, timestamp_text))
       return errc::malformed;
+    std::int64_t timestamp = 0;
+    if (parse_timestamp(timestamp_text, timestamp) != errc::ok) return errc::malformed;
     out.info.issued_at = timestamp;
     if (max_age_) {
       // As Django: age = time.time() - timestamp, in floating seconds; expired when greater.
@@ -225,18 +218,7 @@ class django::sealer {
       if (seconds - static_cast<double>(timestamp) > static_cast<double>(max_age_->count()))
         return errc::expired;
     }
-
-    std::string_view payload = signed_part.substr(0, ts_at);
-    out.compressed = !payload.empty() && payload.front() == compressed_marker;
-    if (out.compressed) payload.remove_prefix(1);
-    // Never shrunk, so steady state neither allocates nor fills.
-    const std::size_t decoded = base64url::decoded_size(payload.size());
-    if (scratch.size() < decoded + padding) scratch.resize(decoded + padding);
-    if (!detail::base64url_decode(payload.data(), payload.size(),
-                                         reinterpret_cast<std::uint8_t*>(scratch.data())))
-      return errc::malformed;
-    out.payload = std::string_view(scratch.data(), decoded);
-    return errc::ok;
+    return detail::open_payload(payload, compressed_marker, scratch, padding, out);
   }
 
  private:

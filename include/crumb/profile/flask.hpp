@@ -181,10 +181,7 @@ class flask::sealer {
   [[nodiscard]] errc seal(std::string_view payload, bool compressed, time_point now,
                           const token_info* /*renewing*/, purpose for_what,
                           std::string& token) const {
-    token.clear();
-    if (compressed) token += compressed_marker;
-    base64url::encode(payload, token);
-    token += separator;
+    detail::start_signed_text(token, payload, compressed, compressed_marker, separator);
     append_timestamp(token, to_unix_seconds(now));
     detail::append_signature<sha1>(token, keys_for(for_what).front(), separator);
     return errc::ok;
@@ -195,17 +192,15 @@ class flask::sealer {
   /// the future, even by a second: itsdangerous' "negative age").
   [[nodiscard]] errc open(std::string_view token, time_point now, purpose for_what,
                           std::string& scratch, std::size_t padding, opened_token& out) const {
-    const std::size_t sig_at = token.rfind(separator);
-    if (sig_at == std::string_view::npos) return errc::malformed;
-    const std::string_view signed_part = token.substr(0, sig_at);
-    if (!detail::any_key_signed<sha1>(keys_for(for_what), signed_part,
-                                      token.substr(sig_at + 1), out.info.needs_resign))
+    std::string_view signed_part, sig, payload, timestamp_text;
+    if (!detail::split_last(token, separator, signed_part, sig)) return errc::malformed;
+    if (!detail::any_key_signed<sha1>(keys_for(for_what), signed_part, sig,
+                                      out.info.needs_resign))
       return errc::invalid_signature;
-    const std::size_t ts_at = signed_part.rfind(separator);
-    if (ts_at == std::string_view::npos) return errc::malformed;
-    std::int64_t timestamp = 0;
-    if (parse_timestamp(signed_part.substr(ts_at + 1), timestamp) != errc::ok)
+    if (!detail::split_last(signed_part, separator, payload, timestamp_text))
       return errc::malformed;
+    std::int64_t timestamp = 0;
+    if (parse_timestamp(timestamp_text, timestamp) != errc::ok) return errc::malformed;
     out.info.issued_at = timestamp;
     if (max_age_) {
       // As itsdangerous: age = int(time.time()) - timestamp; expired when greater than
@@ -214,16 +209,7 @@ class flask::sealer {
       if (age < 0) return errc::not_yet_valid;
       if (age > max_age_->count()) return errc::expired;
     }
-    std::string_view payload = signed_part.substr(0, ts_at);
-    out.compressed = !payload.empty() && payload.front() == compressed_marker;
-    if (out.compressed) payload.remove_prefix(1);
-    const std::size_t decoded = base64url::decoded_size(payload.size());
-    if (scratch.size() < decoded + padding) scratch.resize(decoded + padding);
-    if (!detail::base64url_decode(payload.data(), payload.size(),
-                                  reinterpret_cast<std::uint8_t*>(scratch.data())))
-      return errc::malformed;
-    out.payload = std::string_view(scratch.data(), decoded);
-    return errc::ok;
+    return detail::open_payload(payload, compressed_marker, scratch, padding, out);
   }
 
  private:

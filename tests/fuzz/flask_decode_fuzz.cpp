@@ -69,35 +69,11 @@ crumb::purpose other(crumb::purpose p) {
 // --- the reference: itsdangerous' format again, on libcrypto and libsodium alone ---------
 
 namespace ref {
-const unsigned char* u8(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
+using crumb_fuzz::base64;
+using crumb_fuzz::u8;
+using crumb_fuzz::unbase64;
 
-constexpr std::string_view base64url_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-// Canonical base64url only. libsodium 1.0.18's decoder reads every byte from 0x80 up as
-// '_', so the alphabet is checked first.
-std::optional<std::string> unbase64(std::string_view text) {
-  if (text.find_first_not_of(base64url_alphabet) != std::string_view::npos) return std::nullopt;
-  std::string bytes(text.size() * 3 / 4 + 1, '\0');
-  std::size_t n = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), text.data(),
-                        text.size(), nullptr, &n, nullptr,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-    return std::nullopt;
-  bytes.resize(n);
-  return bytes;
-}
-
-std::string base64(std::string_view bytes) {
-  std::string text(
-      sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(text.data(), text.size(), u8(bytes), bytes.size(),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  text.resize(text.size() - 1);  // the NUL
-  return text;
-}
 
 std::string hmac_sha1(std::string_view key, std::string_view msg) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -258,26 +234,7 @@ errc decode_checked(crumb::purpose p, std::string_view token) {
 
 // --- input reading ----------------------------------------------------------------------
 
-struct reader {
-  const std::uint8_t* p;
-  std::size_t n;
-  bool empty() const { return n == 0; }
-  std::uint8_t byte() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  std::uint64_t bytes(int k) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < k; ++i) v = v << 8 | byte();
-    return v;
-  }
-  std::string_view rest() {
-    const std::string_view s(reinterpret_cast<const char*>(p), n);
-    n = 0;
-    return s;
-  }
-};
+using crumb_fuzz::reader;
 
 // --- mutate -----------------------------------------------------------------------------
 
@@ -451,7 +408,7 @@ void key_holder(std::uint8_t control, reader& in) {
   token += '.';
   token += ref::base64(ts_bytes);
   std::string sig = ref::signature(secret, seal_purpose, token);
-  if (odd_signature) sig.back() = ref::base64url_alphabet[sig_edit % 64];
+  if (odd_signature) sig.back() = crumb_fuzz::base64url_alphabet[sig_edit % 64];
   const bool sig_intact = sig == ref::signature(secret, seal_purpose, token);
   token += '.';
   token += sig;

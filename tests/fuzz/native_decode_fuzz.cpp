@@ -80,9 +80,9 @@ native_codec& codec(int m) {
 // --- the reference: the format again, from its description, on libsodium alone ----------
 
 namespace ref {
-const unsigned char* u8(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
+using crumb_fuzz::base64;
+using crumb_fuzz::u8;
+using crumb_fuzz::unbase64;
 
 void put_varint(std::string& out, std::uint64_t v) {
   do {
@@ -141,25 +141,7 @@ const keys& ring_key(int m, int which) {
   return k[m][which];
 }
 
-std::optional<std::string> unbase64(std::string_view text) {
-  std::string bytes(text.size() * 3 / 4 + 1, '\0');
-  std::size_t n = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), text.data(),
-                        text.size(), nullptr, &n, nullptr,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-    return std::nullopt;
-  bytes.resize(n);
-  return bytes;
-}
 
-std::string base64(std::string_view bytes) {
-  std::string text(
-      sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(text.data(), text.size(), u8(bytes), bytes.size(),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  text.resize(text.size() - 1);  // the NUL
-  return text;
-}
 
 // A token's header and payload, sealed: signed (HMAC-SHA256 truncated to 16 bytes) or
 // encrypted (XChaCha20-Poly1305, the header as associated data).
@@ -322,26 +304,7 @@ errc decode_checked(int m, crumb::purpose p, std::string_view token) {
 
 // --- input reading ----------------------------------------------------------------------
 
-struct reader {
-  const std::uint8_t* p;
-  std::size_t n;
-  bool empty() const { return n == 0; }
-  std::uint8_t byte() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  std::uint64_t bytes(int k) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < k; ++i) v = v << 8 | byte();
-    return v;
-  }
-  std::string_view rest() {
-    const std::string_view s(reinterpret_cast<const char*>(p), n);
-    n = 0;
-    return s;
-  }
-};
+using crumb_fuzz::reader;
 
 // --- mutate -----------------------------------------------------------------------------
 

@@ -593,22 +593,6 @@ struct native_header {
   std::string_view body() const { return std::string_view(raw).substr(header_bytes); }
 };
 
-// Shortest-form unsigned LEB128 of at most 63 bits (9 bytes), as the format allows.
-bool read_leb128(std::string_view in, std::size_t& at, std::int64_t& out) {
-  std::uint64_t v = 0;
-  for (int shift = 0; shift < 63; shift += 7) {
-    if (at >= in.size()) return false;
-    const auto byte = static_cast<std::uint8_t>(in[at++]);
-    v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      if (byte == 0 && shift != 0) return false;
-      out = static_cast<std::int64_t>(v);
-      return true;
-    }
-  }
-  return false;
-}
-
 // The header of a native token, or why it is none (`why` then says so).
 std::optional<native_header> parse_native(std::string_view token, std::string& why) {
   native_header h;
@@ -642,8 +626,10 @@ std::optional<native_header> parse_native(std::string_view token, std::string& w
   for (std::size_t i = 0; i < native::key_id_bytes; ++i)
     h.key_id[i] = static_cast<std::uint8_t>(raw[2 + i]);
   std::size_t at = fixed;
-  if (!read_leb128(raw, at, h.issued_at) || !read_leb128(raw, at, h.lifetime) ||
-      !read_leb128(raw, at, h.idle)) {
+  // The codec's own reader of the format's varints (shortest form, at most 63 bits).
+  if (!crumb::detail::read_varint(raw, at, h.issued_at) ||
+      !crumb::detail::read_varint(raw, at, h.lifetime) ||
+      !crumb::detail::read_varint(raw, at, h.idle)) {
     why = "native header times are truncated or not shortest-form LEB128";
     return std::nullopt;
   }

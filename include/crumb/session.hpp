@@ -176,7 +176,7 @@ class basic_session {
   /// done): save() then re-issues it with the current key, modified or not.
   bool needs_resign() {
     ensure_loaded();
-    return token_.needs_resign;
+    return token_ && token_->needs_resign;
   }
   /// The most cookies (name, name.1, ...) these settings can split a session over: every
   /// chunk but the last is full, and all must fit in max_chunked_bytes.
@@ -293,7 +293,7 @@ class basic_session {
     if (const errc e = expire_chunks_from(out, chunks_sent); e != errc::ok) return e;
     new_identity_ = false;
     modified_ = false;
-    token_.needs_resign = false;
+    if (token_) token_->needs_resign = false;
     return out;
   }
 
@@ -309,23 +309,22 @@ class basic_session {
     load_error_.clear();
     error_cause_.clear();
     loaded_ = modified_ = flushed_ = chunks_broken_ = poisoned_ = new_identity_ = false;
-    token_ = {};
-    has_token_ = false;
+    token_.reset();
   }
 
   // Whether a session that was read must be re-issued unchanged: its key is a fallback,
   // or its profile's idle timeout would otherwise end it while in use.
   bool due_for_reissue() const {
-    if (!loaded_ || !has_token_) return false;
-    return token_.needs_resign ||
-           (token_.refresh_at != 0 && to_unix_seconds(clock_.now()) >= token_.refresh_at);
+    if (!loaded_ || !token_) return false;
+    return token_->needs_resign ||
+           (token_->refresh_at != 0 && to_unix_seconds(clock_.now()) >= token_->refresh_at);
   }
 
   // The token being replaced (a profile with an absolute end keeps it): null for a new or
   // flushed session. A re-keyed one (cycle_key) keeps its end too, so that no chain of
   // logins outlives it; flush() and set the data again for a fresh lifetime.
   const token_info* renewing() const noexcept {
-    return has_token_ && !flushed_ ? &token_ : nullptr;
+    return token_ && !flushed_ ? &*token_ : nullptr;
   }
 
   // Seconds left before the absolute end of the session being renewed; nullopt when it
@@ -402,7 +401,6 @@ class basic_session {
     }
     if (expiry_rules::expired(data_, signed_at, clock_.now())) return errc::expired;
     token_ = info;
-    has_token_ = true;
     return {};
   }
 
@@ -547,8 +545,7 @@ class basic_session {
   Store* store_;
   const session_settings& settings_;
   Clock clock_;
-  token_info token_;        // what the request's verified token said of itself
-  bool has_token_ = false;  // whether token_ is from a verified token
+  std::optional<token_info> token_;  // what the request's verified token said of itself
   std::optional<std::string> cookie_;      // the request's token (reassembled if chunked)
   std::vector<std::size_t> request_chunks_;  // the name.k indices the request carried
   object data_;

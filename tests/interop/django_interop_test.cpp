@@ -1,15 +1,10 @@
 #define BOOST_TEST_MODULE django_interop
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "interop/python_peer.hpp"
 #include "test_support.hpp"
 
 // Live interop with the real Django (Debian's python3-django, run by /usr/bin/python3
@@ -55,31 +50,9 @@ std::string json_string(std::string_view s) {
   return out;
 }
 
-// Runs the peer once over `requests` (one JSON object per line); returns its answers.
+// Runs the Django peer once over `requests` (one JSON object per line).
 std::vector<crumb::value> ask_django(const std::vector<std::string>& requests) {
-  char dir[] = "/tmp/crumb-interop-XXXXXX";
-  BOOST_REQUIRE(mkdtemp(dir) != nullptr);
-  const std::string in = std::string(dir) + "/requests", out = std::string(dir) + "/answers";
-  {
-    std::ofstream f(in);
-    for (const auto& r : requests) f << r << '\n';
-  }
-  const std::string cmd =
-      std::string(CRUMB_PYTHON3) + " " + CRUMB_DJANGO_PEER + " < " + in + " > " + out;
-  const int status = std::system(cmd.c_str());
-  BOOST_REQUIRE_MESSAGE(status == 0,
-                        "the Django peer failed (is python3-django installed?): " << cmd);
-  std::istringstream lines(crumb_test::read_file(out));
-  std::vector<crumb::value> answers;
-  std::string line;
-  std::getline(lines, line);  // the banner with Django's version
-  BOOST_TEST_MESSAGE("peer: " << line);
-  while (std::getline(lines, line)) answers.push_back(crumb_test::parse(line));
-  std::remove(in.c_str());
-  std::remove(out.c_str());
-  rmdir(dir);
-  BOOST_REQUIRE_EQUAL(answers.size(), requests.size());
-  return answers;
+  return crumb_test::ask_python_peer(CRUMB_DJANGO_PEER, "python3-django", requests);
 }
 
 std::string dumps_request(const std::string& json, bool compress) {

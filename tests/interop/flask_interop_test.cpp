@@ -1,17 +1,13 @@
 #define BOOST_TEST_MODULE flask_interop
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "interop/python_peer.hpp"
 #include "test_support.hpp"
 
 // Two suites, run by ctest and meson as two tests of this one program:
@@ -126,31 +122,12 @@ std::string sorted_json(const crumb::value& session) {
   return std::string(text);
 }
 
-// Runs the peer once over `requests`; returns its answers, one per request.
+// Runs the Flask peer once over `requests`; returns its answers, one per request.
 std::vector<crumb::value> ask_flask(const std::vector<crumb::object>& requests) {
-  char dir[] = "/tmp/crumb-flask-interop-XXXXXX";
-  BOOST_REQUIRE(mkdtemp(dir) != nullptr);
-  const std::string in = std::string(dir) + "/requests", out = std::string(dir) + "/answers";
-  {
-    std::ofstream f(in);
-    for (const auto& r : requests) f << crumb::json::to_string(r).value() << '\n';
-  }
-  const std::string cmd =
-      std::string(CRUMB_PYTHON3) + " " + CRUMB_FLASK_PEER + " < " + in + " > " + out;
-  const int status = std::system(cmd.c_str());
-  BOOST_REQUIRE_MESSAGE(status == 0,
-                        "the Flask peer failed (is python3-flask installed?): " << cmd);
-  std::istringstream lines(crumb_test::read_file(out));
-  std::vector<crumb::value> answers;
-  std::string line;
-  std::getline(lines, line);  // the banner with Flask's and itsdangerous' versions
-  BOOST_TEST_MESSAGE("peer: " << line);
-  while (std::getline(lines, line)) answers.push_back(crumb_test::parse(line));
-  std::remove(in.c_str());
-  std::remove(out.c_str());
-  rmdir(dir);
-  BOOST_REQUIRE_EQUAL(answers.size(), requests.size());
-  return answers;
+  std::vector<std::string> lines;
+  lines.reserve(requests.size());
+  for (const auto& r : requests) lines.push_back(crumb::json::to_string(r).value());
+  return crumb_test::ask_python_peer(CRUMB_FLASK_PEER, "python3-flask", lines);
 }
 
 const crumb::value& field(const crumb::value& answer, std::string_view key) {

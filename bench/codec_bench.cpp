@@ -199,29 +199,33 @@ void floor_dependency(benchmark::State& state, const std::string& name, bool com
 #    pragma GCC diagnostic push
 #    pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // SHA256_Init and co.
 #  endif
-// HMAC-SHA256 from prekeyed OpenSSL SHA256_CTX states: SHA extensions, no allocation, no
-// EVP layer, no wiping.
-struct hw_hmac_sha256 {
-  SHA256_CTX inner, outer;
-  explicit hw_hmac_sha256(const std::string& key) {
-    unsigned char pad[SHA256_CBLOCK] = {};
+// HMAC from prekeyed OpenSSL plain-struct hash states (SHA256_CTX, SHA_CTX): SHA
+// extensions, no allocation, no EVP layer, no wiping. Keys are at most a block long.
+template <class Ctx, std::size_t Block, std::size_t Size, int (*Init)(Ctx*),
+          int (*Update)(Ctx*, const void*, std::size_t), int (*Final)(unsigned char*, Ctx*)>
+struct hw_hmac {
+  Ctx inner, outer;
+  explicit hw_hmac(const std::string& key) {
+    unsigned char pad[Block] = {};
     std::copy(key.begin(), key.end(), pad);
     for (unsigned char& b : pad) b ^= 0x36;
-    SHA256_Init(&inner);
-    SHA256_Update(&inner, pad, sizeof pad);
+    Init(&inner);
+    Update(&inner, pad, sizeof pad);
     for (unsigned char& b : pad) b ^= 0x36 ^ 0x5c;
-    SHA256_Init(&outer);
-    SHA256_Update(&outer, pad, sizeof pad);
+    Init(&outer);
+    Update(&outer, pad, sizeof pad);
   }
-  void mac(const std::string& msg, unsigned char out[32]) const {
-    SHA256_CTX c = inner;
-    SHA256_Update(&c, msg.data(), msg.size());
-    SHA256_Final(out, &c);
+  void mac(const std::string& msg, unsigned char out[Size]) const {
+    Ctx c = inner;
+    Update(&c, msg.data(), msg.size());
+    Final(out, &c);
     c = outer;
-    SHA256_Update(&c, out, 32);
-    SHA256_Final(out, &c);
+    Update(&c, out, Size);
+    Final(out, &c);
   }
 };
+using hw_hmac_sha256 =
+    hw_hmac<SHA256_CTX, SHA256_CBLOCK, 32, SHA256_Init, SHA256_Update, SHA256_Final>;
 
 // The hardware HMAC + crumb's base64: the least any token of these bytes can cost.
 void floor_hardware_on(benchmark::State& state, const workload& w, const std::string& key,
@@ -451,29 +455,8 @@ void native_decode(benchmark::State& state, const std::string& name, bool compre
 #    pragma GCC diagnostic push
 #    pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // SHA1_Init and co.
 #  endif
-// HMAC-SHA1 from prekeyed OpenSSL SHA_CTX states (SHA extensions where the CPU has them;
-// no EVP layer, no allocation, no wiping): hw_hmac_sha256's recipe with Flask's digest.
-struct hw_hmac_sha1 {
-  SHA_CTX inner, outer;
-  explicit hw_hmac_sha1(const std::string& key) {
-    unsigned char pad[SHA_CBLOCK] = {};
-    std::copy(key.begin(), key.end(), pad);  // the derived key: 20 bytes, under a block
-    for (unsigned char& b : pad) b ^= 0x36;
-    SHA1_Init(&inner);
-    SHA1_Update(&inner, pad, sizeof pad);
-    for (unsigned char& b : pad) b ^= 0x36 ^ 0x5c;
-    SHA1_Init(&outer);
-    SHA1_Update(&outer, pad, sizeof pad);
-  }
-  void mac(const std::string& msg, unsigned char out[20]) const {
-    SHA_CTX c = inner;
-    SHA1_Update(&c, msg.data(), msg.size());
-    SHA1_Final(out, &c);
-    c = outer;
-    SHA1_Update(&c, out, 20);
-    SHA1_Final(out, &c);
-  }
-};
+// hw_hmac_sha256's recipe with Flask's digest (its derived key: 20 bytes, under a block).
+using hw_hmac_sha1 = hw_hmac<SHA_CTX, SHA_CBLOCK, 20, SHA1_Init, SHA1_Update, SHA1_Final>;
 #  if defined(__GNUC__)
 #    pragma GCC diagnostic pop
 #  endif

@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
+
+#include "instructions_loop.hpp"
 
 namespace crumb_bench {
 int run_native(bool encode, const std::string& fixture, bool compress, bool encrypt,
@@ -22,39 +22,15 @@ int run_native(bool encode, const std::string& fixture, bool compress, bool encr
 
 namespace {
 
-const std::string secret = "django-insecure-bench-secret-0123456789abcdefghijklmnop";
-
-std::string read_fixture(const std::string& name) {
-  std::ifstream in(std::string(CRUMB_FIXTURES_DIR) + "/session_" + name + ".json",
-                   std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 template <class Mac>
 int run(bool encode, const std::string& fixture, bool compress, long iterations) {
   using codec_type = crumb::basic_codec<crumb::profile::django, crumb::zlib_compression, Mac,
                                         crumb::fixed_clock>;
   typename codec_type::options opts;
   opts.compress = compress;
-  codec_type codec(crumb::key_ring(secret), opts, crumb::fixed_clock::at_unix(1700000000));
-  const auto session = crumb::json::parse(read_fixture(fixture));
-  if (!session) {
-    std::fprintf(stderr, "fixture %s: %s\n", fixture.c_str(), session.error().message().c_str());
-    return 2;
-  }
-  std::string token;
-  crumb::value out;
-  // One op of each kind first: buffers grow and the value takes its shape, as on a server.
-  if (codec.encode_into(*session, token) != crumb::errc::ok ||
-      codec.decode_into(token, out) != crumb::errc::ok) {
-    std::fprintf(stderr, "round trip failed\n");
-    return 1;
-  }
-  for (long i = 0; i < iterations; ++i) {
-    const crumb::errc e = encode ? codec.encode_into(*session, token) : codec.decode_into(token, out);
-    if (e != crumb::errc::ok) return 1;
-  }
-  return 0;
+  codec_type codec(crumb::key_ring(crumb_bench::instructions_secret), opts,
+                   crumb::fixed_clock::at_unix(1700000000));
+  return crumb_bench::run_ops(codec, fixture, encode, iterations);
 }
 
 }  // namespace

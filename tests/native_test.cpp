@@ -506,6 +506,40 @@ BOOST_AUTO_TEST_CASE(the_absolute_end_holds_through_the_session_layer) {
   BOOST_TEST(lines->front().find("Max-Age=0") != std::string::npos);
 }
 
+// Review regression: a spilled entry re-written near the session's end kept the full
+// cookie_age as its TTL, outliving the session in the store.
+BOOST_AUTO_TEST_CASE(a_spilled_entry_ends_with_its_session) {
+  using store_type = crumb::basic_memory_store<crumb::fixed_clock>;
+  using session = crumb::basic_session<native_codec<>, store_type, crumb::fixed_clock>;
+  store_type store({}, crumb::fixed_clock::at_unix(t0));
+  crumb::session_settings settings;  // cookie_age: two weeks
+  options o;
+  o.max_age = 3600s;
+  o.compress = false;
+  auto codec = make(o);
+  std::string blob(5000, 'x');
+  for (std::size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>('a' + i * 7 % 26);
+  std::string cookie;
+  {
+    session s(codec, &store, settings, crumb::fixed_clock::at_unix(t0));
+    s.load("");
+    s.set("blob", blob);
+    const auto lines = s.save().value();
+    cookie = lines.front().substr(0, lines.front().find(';'));
+  }
+  codec.clock() = crumb::fixed_clock::at_unix(t0 + 3000);
+  store.clock() = crumb::fixed_clock::at_unix(t0 + 3000);
+  session s(codec, &store, settings, crumb::fixed_clock::at_unix(t0 + 3000));
+  s.load(cookie);
+  s.set("n", 1);  // re-written in place, 600 s before the end
+  BOOST_REQUIRE(s.save().has_value());
+  BOOST_REQUIRE(s.in_store());
+  store.clock() = crumb::fixed_clock::at_unix(t0 + 3599);
+  BOOST_TEST(store.size() == 1u);
+  store.clock() = crumb::fixed_clock::at_unix(t0 + 3601);
+  BOOST_TEST(store.sweep() == 1u);  // gone with its session, not two weeks later
+}
+
 BOOST_AUTO_TEST_CASE(a_bare_session_checks_the_cookie_name_its_codec_binds) {
   crumb::session_settings settings;
   settings.cookie_name = "cart";

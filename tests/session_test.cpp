@@ -1,6 +1,5 @@
 #define BOOST_TEST_MODULE session
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <limits>
@@ -302,8 +301,8 @@ std::size_t blob_for_token(harness& h, std::size_t bytes) {
 }
 
 BOOST_AUTO_TEST_CASE(exact_boundary_for_every_policy) {
-  for (const auto policy :
-       {crumb::oversize_policy::spill, crumb::oversize_policy::chunk, crumb::oversize_policy::error}) {
+  for (const auto policy : {crumb::oversize_policy::spill, crumb::oversize_policy::chunk,
+                            crumb::oversize_policy::error}) {
     harness h;
     h.settings.oversize = policy;
     const std::size_t name = h.settings.cookie_name.size();
@@ -486,26 +485,7 @@ BOOST_AUTO_TEST_CASE(missing_or_mixed_chunks_are_malformed) {
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
-// A real store whose reads and writes can be made to fail, as a store does when Redis is
-// down or a disk is unreadable: the faults are injected, the data stays.
-template <class Inner>
-struct flaky_store {
-  Inner& inner;
-  bool down = false;
-  crumb::store_status fault() const { return {errc::store_unavailable, "injected fault"}; }
-  crumb::store_status create(std::string_view id, std::string_view d, std::chrono::seconds t) {
-    return down ? fault() : inner.create(id, d, t);
-  }
-  crumb::store_status update(std::string_view id, std::string_view d, std::chrono::seconds t) {
-    return down ? fault() : inner.update(id, d, t);
-  }
-  crumb::store_status get(std::string_view id, std::string& out) {
-    return down ? fault() : inner.get(id, out);
-  }
-  crumb::store_status erase(std::string_view id) { return down ? fault() : inner.erase(id); }
-};
-
-using flaky = flaky_store<store_type>;
+using flaky = crumb_test::flaky_store<store_type>;
 using flaky_session = crumb::basic_session<counting_codec, flaky, crumb::fixed_clock>;
 
 // A stored (spilled) session and the Cookie header that reaches it.
@@ -517,15 +497,6 @@ std::string stored_session(harness& h) {
   BOOST_REQUIRE(h.store.size() == 1u);
   return h.cookie_header();
 }
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/crumb-session-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 
@@ -570,8 +541,10 @@ BOOST_AUTO_TEST_CASE(no_request_within_8_kib_makes_more_than_max_chunks_plus_2_c
     }
     session s(h.codec, &h.store, h.settings, crumb::fixed_clock::at_unix(t0));
     s.load(header);
-    if (round % 2) s.flush();
-    else s.set("blob", random_text(round * 15));
+    if (round % 2)
+      s.flush();
+    else
+      s.set("blob", random_text(round * 15));
     const auto lines = s.save();
     if (h.settings.oversize != crumb::oversize_policy::spill && !lines) {
       BOOST_TEST(lines.error() == errc::cookie_too_large);  // past what chunks may carry
@@ -716,7 +689,7 @@ BOOST_AUTO_TEST_CASE(logout_sticks_on_the_memory_store) {
 }
 
 BOOST_AUTO_TEST_CASE(logout_sticks_on_the_file_store) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   crumb::basic_file_store<crumb::fixed_clock> store(dir.path / "s", {},
                                                     crumb::fixed_clock::at_unix(t0));
   crumb_test::check_logout_sticks(store);
@@ -757,12 +730,12 @@ BOOST_AUTO_TEST_CASE(expiry_arithmetic_never_overflows) {
     crumb::value expiry;
     bool expired;
   };
-  for (const auto& [expiry, expired] : std::vector<expectation>{
-           {crumb::value("9999-12-31T23:59:59"), false},
-           {crumb::value("1446-01-01T00:00:00"), true},
-           {crumb::value("0001-01-01T00:00:00"), true},
-           {crumb::value(std::int64_t{4'000'000'000'000}), false},
-           {crumb::value(std::numeric_limits<std::int64_t>::max()), false}}) {
+  for (const auto& [expiry, expired] :
+       std::vector<expectation>{{crumb::value("9999-12-31T23:59:59"), false},
+                                {crumb::value("1446-01-01T00:00:00"), true},
+                                {crumb::value("0001-01-01T00:00:00"), true},
+                                {crumb::value(std::int64_t{4'000'000'000'000}), false},
+                                {crumb::value(std::numeric_limits<std::int64_t>::max()), false}}) {
     const std::string token =
         h.codec.encode(crumb::object{{"a", 1}, {"_session_expiry", expiry}}).value();
     auto s = h.start();

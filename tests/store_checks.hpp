@@ -2,9 +2,14 @@
 // (memory, file) and the Redis tests.
 #pragma once
 
-#include <boost/test/unit_test.hpp>
+#include <stdlib.h>
 
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <filesystem>
 #include <string>
+#include <string_view>
+#include <system_error>
 
 #include "test_support.hpp"
 
@@ -24,6 +29,43 @@ inline std::string big_text(std::size_t n = 6000) {
 }
 
 inline constexpr std::int64_t checks_t0 = 1700000000;
+
+// A private directory for a file store, removed (with whatever a test made unreadable in
+// it) at the end of the test.
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/crumb-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ec);
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// A real store whose reads and writes can be made to fail, as a store does when Redis is
+// down or a disk is unreadable: the faults are injected, the data stays.
+template <class Inner>
+struct flaky_store {
+  Inner& inner;
+  bool down = false;
+  crumb::store_status fault() const { return {crumb::errc::store_unavailable, "injected fault"}; }
+  crumb::store_status create(std::string_view id, std::string_view d, std::chrono::seconds t) {
+    return down ? fault() : inner.create(id, d, t);
+  }
+  crumb::store_status update(std::string_view id, std::string_view d, std::chrono::seconds t) {
+    return down ? fault() : inner.update(id, d, t);
+  }
+  crumb::store_status get(std::string_view id, std::string& out) {
+    return down ? fault() : inner.get(id, out);
+  }
+  crumb::store_status erase(std::string_view id) { return down ? fault() : inner.erase(id); }
+};
 
 // Two requests of one visitor, interleaved: `early` reads the stored session, then
 // `logout` runs to completion; `early` must not write the session back.

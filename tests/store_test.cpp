@@ -1,11 +1,10 @@
 #define BOOST_TEST_MODULE store
-#include <boost/test/unit_test.hpp>
-
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "store_checks.hpp"
 #include "test_support.hpp"
 
 using crumb::errc;
@@ -26,20 +26,6 @@ std::string id(int n) {  // a valid id, distinct per n
   std::string s = "id_" + std::to_string(n);
   return s + std::string(20 - s.size(), 'x');
 }
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/crumb-store-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::permissions(path, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::add, ec);
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 std::string read_back(auto& store, const std::string& key) {
   std::string out;
@@ -177,7 +163,8 @@ BOOST_AUTO_TEST_CASE(memory_store_flood_evicts_no_live_session) {
   BOOST_TEST(store.create(id(1), "idle visitor", 3600s).ok());
   const std::string blob(64 * 1024 - 64, 'x');
   int full = 0;
-  for (int i = 0; i < 1030; ++i) full += store.create(crumb::new_store_id(), blob, 3600s).code() == errc::store_full;
+  for (int i = 0; i < 1030; ++i)
+    full += store.create(crumb::new_store_id(), blob, 3600s).code() == errc::store_full;
   BOOST_TEST(full > 0);
   BOOST_TEST(read_back(store, id(1)) == "idle visitor");
 }
@@ -214,7 +201,7 @@ BOOST_AUTO_TEST_CASE(memory_store_under_threads) {
 }
 
 BOOST_AUTO_TEST_CASE(file_store_contract) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   crumb::basic_file_store<crumb::fixed_clock> store(dir.path / "sessions", {},
                                                     crumb::fixed_clock{t0});
   check_contract(store);
@@ -226,7 +213,7 @@ BOOST_AUTO_TEST_CASE(file_store_contract) {
 }
 
 BOOST_AUTO_TEST_CASE(file_store_is_private) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   crumb::file_store store(dir.path / "new");
   struct stat st {};
   BOOST_REQUIRE(::stat((dir.path / "new").c_str(), &st) == 0);
@@ -255,7 +242,7 @@ BOOST_AUTO_TEST_CASE(file_store_is_private) {
 }
 
 BOOST_AUTO_TEST_CASE(file_store_limits) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   crumb::store_limits limits;
   limits.max_bytes = 40'000;
   crumb::basic_file_store<crumb::fixed_clock> by_bytes(dir.path / "a", limits,
@@ -271,7 +258,7 @@ BOOST_AUTO_TEST_CASE(file_store_limits) {
 // Regression: each process counted on its own, so six processes could fill a directory
 // to nearly three times its limit. The count is shared now.
 BOOST_AUTO_TEST_CASE(file_store_limits_hold_across_processes) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   crumb::store_limits limits;
   limits.max_entries = 100;
   { crumb::file_store create_it(dir.path / "s", limits); }
@@ -299,7 +286,7 @@ BOOST_AUTO_TEST_CASE(file_store_limits_hold_across_processes) {
 }
 
 BOOST_AUTO_TEST_CASE(file_store_sweeps_expired_entries) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   crumb::basic_file_store<crumb::fixed_clock> store(dir.path / "s", {}, crumb::fixed_clock{t0});
   BOOST_TEST(store.create(id(1), "a", 5s).ok());
   BOOST_TEST(store.create(id(2), "b", 500s).ok());
@@ -311,7 +298,7 @@ BOOST_AUTO_TEST_CASE(file_store_sweeps_expired_entries) {
 }
 
 BOOST_AUTO_TEST_CASE(file_store_refuses_damaged_files) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   crumb::file_store store(dir.path / "s");
   std::ofstream(dir.path / "s" / (id(1) + ".session")) << "not a number\nxx";
   std::string out;
@@ -321,7 +308,7 @@ BOOST_AUTO_TEST_CASE(file_store_refuses_damaged_files) {
 // Regression: a file that is there but cannot be read was reported as not_found, so the
 // session came up empty and the next save replaced it.
 BOOST_AUTO_TEST_CASE(file_store_unreadable_is_unavailable_not_gone) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   std::string out;
   {
     crumb::file_store store(dir.path / "s");
@@ -363,7 +350,7 @@ BOOST_AUTO_TEST_CASE(file_store_unreadable_is_unavailable_not_gone) {
 }
 
 BOOST_AUTO_TEST_CASE(file_store_reports_a_vanished_directory) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   crumb::file_store store(dir.path / "d");
   std::filesystem::remove_all(dir.path / "d");  // the directory vanishes under the store
   const crumb::store_status s = store.create(id(1), "x", 60s);
@@ -375,7 +362,7 @@ BOOST_AUTO_TEST_CASE(file_store_reports_a_vanished_directory) {
 // while both rewrite one shared key; a reader only ever sees a whole value, and an update
 // never brings back the key after the other process erased it.
 BOOST_AUTO_TEST_CASE(file_store_across_two_processes) {
-  temp_dir dir;
+  crumb_test::temp_dir dir;
   const std::string a(3000, 'A'), b(5000, 'B');
   crumb::file_store store(dir.path / "s");
   BOOST_REQUIRE(store.create(id(1), a, 60s).ok());
@@ -406,7 +393,7 @@ BOOST_AUTO_TEST_CASE(file_store_across_two_processes) {
   BOOST_TEST(WIFEXITED(status));
   BOOST_TEST(WEXITSTATUS(status) == 0);
   BOOST_TEST(torn == 0);
-  BOOST_TEST(read_back(store, id(399)) == "child");  // written by the other process
+  BOOST_TEST(read_back(store, id(399)) == "child");      // written by the other process
   BOOST_TEST(read_back(store, id(1)) == "<not_found>");  // and never brought back
 }
 

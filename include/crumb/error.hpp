@@ -40,6 +40,9 @@ enum class errc {
   store_unavailable,    ///< the store cannot answer now (I/O error, permission, Redis down)
   store_full,           ///< the store is at its size or entry cap; nothing live was evicted
   session_interrupted,  ///< the session's store entry vanished mid-request (a concurrent logout)
+  auth_hash_mismatch,   ///< the login's hash does not match the user's password (changed since)
+  revoked,              ///< the user's sessions were revoked after this one began
+  invalid_csrf_token,   ///< a CSRF token missing, malformed, or not this session's
 };
 
 namespace detail {
@@ -64,6 +67,9 @@ inline constexpr std::string_view errc_names[] = {
     "store_unavailable",
     "store_full",
     "session_interrupted",
+    "auth_hash_mismatch",
+    "revoked",
+    "invalid_csrf_token",
 };
 inline constexpr std::string_view errc_messages[] = {
     "success",
@@ -86,9 +92,12 @@ inline constexpr std::string_view errc_messages[] = {
     "session store unavailable",
     "session store full",
     "session deleted by a concurrent request",
+    "login hash does not match the user's password",
+    "session revoked",
+    "CSRF token missing or incorrect",
 };
 static_assert(std::size(errc_names) == std::size(errc_messages));
-static_assert(std::size(errc_names) == static_cast<std::size_t>(errc::session_interrupted) + 1);
+static_assert(std::size(errc_names) == static_cast<std::size_t>(errc::invalid_csrf_token) + 1);
 }  // namespace detail
 
 /// The enumerator's name as written in the source ("invalid_signature"): stable, for logs

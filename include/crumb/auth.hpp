@@ -1,0 +1,337 @@
+// Login state in the session, as django.contrib.auth keeps it: the user's id, the backend
+// that authenticated them, and a hash tied to their password (so that changing the
+// password logs out every session, with no store). A user logged in by Django is
+// recognised here, and the reverse. Optional revocation: a per-user generation kept in a
+// store and carried in the session ends every older session of the user at once.
+#pragma once
+
+#include <sodium.h>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "crumb/detail/base64_impl.hpp"
+#include "crumb/detail/sodium.hpp"
+#include "crumb/error.hpp"
+#include "crumb/mac.hpp"
+#include "crumb/session.hpp"
+#include "crumb/store.hpp"
+#include "crumb/value.hpp"
+
+namespace crumb::auth {
+
+/// The session keys of django.contrib.auth (SESSION_KEY, BACKEND_SESSION_KEY,
+/// HASH_SESSION_KEY), and crumb's own for the revocation generation.
+inline constexpr std::string_view user_id_key = "_auth_user_id";
+inline constexpr std::string_view backend_key = "_auth_user_backend";
+inline constexpr std::string_view hash_key = "_auth_user_hash";
+inline constexpr std::string_view generation_key = "_crumb_auth_generation";
+/// Where django.middleware.csrf keeps a session's CSRF token (CSRF_USE_SESSIONS).
+inline constexpr std::string_view csrf_token_key = "_csrftoken";
+/// Django's default backend: what a session logged in by crumb names, so that Django's
+/// get_user() accepts it.
+inline constexpr std::string_view model_backend = "django.contrib.auth.backends.ModelBackend";
+/// The key salt of AbstractBaseUser.get_session_auth_hash().
+inline constexpr std::string_view session_hash_salt =
+    "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
+
+/// Per-user revocation generations kept in a session store, shared by every process that
+/// shares the store. A generation is a random value, not a count: a revocation writes a
+/// fresh one without reading the old, so two at once can never collapse into one that
+/// misses a session. A user never revoked has the empty generation. Entries never expire
+/// (an expired one would bring older sessions back), so the store keeps one entry per
+/// user ever revoked.
+template <session_store Store>
+class generations {
+ public:
+  explicit generations(Store& store) noexcept : store_(&store) {}
+
+  /// The user's generation ("" when never revoked); the store's error when it cannot say.
+  result<std::string> current(std::string_view user_id) const {
+    std::string out;
+    const store_status s = store_->get(entry_id(user_id), out);
+    if (s.code() == errc::not_found) return std::string();
+    if (!s) return s.code();
+    return out;
+  }
+
+  /// Revokes every session of the user begun before this call: on its next request each
+  /// one is refused (errc::revoked) by every process that shares the store. Returns the
+  /// new generation, or the store's error (nothing was revoked).
+  result<std::string> revoke(std::string_view user_id) const {
+    const std::string id = entry_id(user_id);
+    std::string fresh = random_generation();
+    // update() when the entry is there, create() when not; a concurrent first revocation
+    // may create it between the two, so try once more.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      store_status s = store_->update(id, fresh, forever);
+      if (s.code() == errc::not_found) s = store_->create(id, fresh, forever);
+      if (s) return fresh;
+      if (attempt == 1) return s.code();
+    }
+    return errc::store_unavailable;
+  }
+
+  /// The store entry that holds a user's generation: "crumb-generation-" and the
+  /// BLAKE2b-256 of the user id in base64url, so that any id (any bytes, any length) is a
+  /// valid store id and none can reach another's entry.
+  static std::string entry_id(std::string_view user_id) {
+    detail::ensure_sodium();
+    std::uint8_t digest[32];
+    crypto_generichash(digest, sizeof digest,
+                       reinterpret_cast<const unsigned char*>(user_id.data()), user_id.size(),
+                       nullptr, 0);
+    std::string id = "crumb-generation-";
+    const std::size_t prefix = id.size();
+    id.resize(prefix + 43);
+    detail::base64url_encode(digest, sizeof digest, id.data() + prefix);
+    return id;
+  }
+
+ private:
+  static constexpr std::chrono::seconds forever = std::chrono::seconds::max();
+
+  static std::string random_generation() {
+    detail::ensure_sodium();
+    std::uint8_t bytes[16];
+    randombytes_buf(bytes, sizeof bytes);
+    std::string g(22, '\0');
+    detail::base64url_encode(bytes, sizeof bytes, g.data());
+    return g;
+  }
+
+  Store* store_;
+};
+
+/// What login() and current_user() accept beyond the secrets.
+struct auth_options {
+  /// The backends a session may name (Django's AUTHENTICATION_BACKENDS): a session naming
+  /// another is anonymous, as in django.contrib.auth.get_user().
+  std::vector<std::string> backends{std::string(model_backend)};
+};
+
+/// Logs users in and recognises them, Django's way. Built once per application from the
+/// Django SECRET_KEY and its fallbacks (the same key_ring as the session codec's); the
+/// keys are derived once. Thread-safe for concurrent use (it is read-only after
+/// construction; `Store` must be thread-safe, as crumb's stores are).
+/// `revocations`: optional; when given, each login records the user's generation and each
+/// current_user() reads it from the store (one read per request of a logged-in user).
+template <session_store Store = memory_store, mac_policy Mac = default_hmac_sha256>
+class basic_authenticator {
+ public:
+  /// The hexdigest of the session hash is 2 hex characters per byte of the MAC.
+  static constexpr std::size_t hash_size = 2 * Mac::digest_size;
+
+  explicit basic_authenticator(const key_ring& secrets, auth_options options = {},
+                               Store* revocations = nullptr)
+      : options_(std::move(options)) {
+    keys_.reserve(secrets.secrets().size());
+    for (const std::string& secret : secrets.secrets()) keys_.emplace_back(derive_key(secret));
+    if (revocations != nullptr) generations_.emplace(*revocations);
+  }
+
+  /// The session hash of a user whose password field is `password_hash`, under the
+  /// current secret: salted_hmac(session_hash_salt, password_hash).hexdigest(), SHA-256,
+  /// as Django's AbstractBaseUser.get_session_auth_hash().
+  std::string session_hash(std::string_view password_hash) const {
+    return hash_with(keys_.front(), password_hash);
+  }
+
+  /// Logs the user in, as django.contrib.auth.login(): a session that belonged to another
+  /// user (or to this one under another password) is flushed, any other gets a fresh
+  /// identity (cycle_key, against fixation); then Django's three keys are set, the CSRF
+  /// token is dropped so that the next one is new (Django's rotate_token), and with
+  /// revocations the user's current generation is recorded. Errors: the store's, when the
+  /// generation cannot be read (the session is then untouched: answer 503).
+  template <class C, class S, class K>
+  [[nodiscard]] errc login(basic_session<C, S, K>& session, std::string_view user_id,
+                           std::string_view password_hash,
+                           std::string_view backend = model_backend) const {
+    std::string generation;
+    if (generations_) {
+      auto g = generations_->current(user_id);
+      if (!g) return static_cast<errc>(g.error().value());
+      generation = std::move(*g);
+    }
+    const std::string hash = session_hash(password_hash);
+    if (session.contains(user_id_key)) {
+      const auto stored = stored_user_id(session);
+      const std::string stored_hash = session.template get<std::string>(hash_key, std::string());
+      if (!stored || *stored != user_id || !same_text(stored_hash, hash)) session.flush();
+    } else {
+      session.cycle_key();
+    }
+    session.set(user_id_key, user_id);
+    session.set(backend_key, backend);
+    session.set(hash_key, hash);
+    session.erase(csrf_token_key);
+    if (generations_)
+      session.set(generation_key, generation);
+    else
+      session.erase(generation_key);
+    return errc::ok;
+  }
+
+  /// The logged-in user's id, as django.contrib.auth.get_user() decides it. `lookup(id)`
+  /// gives the user's current password field: a std::optional<std::string> (nullopt: no
+  /// such user), or a result<std::string> (errc::not_found: no such user; any other error
+  /// is returned as is, the session untouched). Errors:
+  /// - not_found: nobody is logged in (no user id, a backend not in the options, a user
+  ///   that no longer exists); the session is left as it is, as Django does;
+  /// - auth_hash_mismatch: the session's hash is missing, malformed or made from another
+  ///   password (changed since): the session is flushed, as Django does;
+  /// - revoked: the user's sessions were revoked after this one logged in: flushed;
+  /// - store_unavailable (and the session's own load errors): the session or the
+  ///   revocation store could not be read; nothing is flushed, answer 503.
+  /// A hash made under a fallback secret is accepted and re-made under the current one
+  /// with a fresh identity, as Django 4.1+.
+  template <class C, class S, class K, class Lookup>
+  result<std::string> current_user(basic_session<C, S, K>& session, Lookup&& lookup) const {
+    if (session.poisoned()) return session.load_error();
+    const std::optional<std::string> user_id = stored_user_id(session);
+    if (!user_id) return errc::not_found;
+    const auto backend = session.template get<std::string>(backend_key);
+    if (!backend || !allowed_backend(*backend)) return errc::not_found;
+
+    std::optional<std::string> password_hash;
+    if (const errc e = look_up(std::forward<Lookup>(lookup), *user_id, password_hash);
+        e != errc::ok)
+      return e;
+    if (!password_hash) return errc::not_found;
+
+    const auto stored_hash = session.template get<std::string>(hash_key);
+    const int matched = stored_hash ? matching_key(*stored_hash, *password_hash) : -1;
+    if (matched < 0) {
+      session.flush();
+      return errc::auth_hash_mismatch;
+    }
+    if (generations_) {
+      auto current = generations_->current(*user_id);
+      if (!current) return current.error();
+      const std::string carried = session.template get<std::string>(generation_key, std::string());
+      if (!same_text(carried, *current)) {
+        session.flush();
+        return errc::revoked;
+      }
+    }
+    if (matched > 0) {  // made under a fallback secret: re-made under the current one
+      session.cycle_key();
+      session.set(hash_key, session_hash(*password_hash));
+    }
+    return *user_id;
+  }
+
+  /// Revokes every session of `user_id` begun before now (see generations::revoke()).
+  /// errc::not_found when this authenticator has no revocation store.
+  result<std::string> revoke_all(std::string_view user_id) const {
+    if (!generations_) return errc::not_found;
+    return generations_->revoke(user_id);
+  }
+
+  /// Whether revocations are on (a store was given).
+  bool revocations() const noexcept { return generations_.has_value(); }
+
+ private:
+  using key = typename Mac::key;
+
+  // hash(key_salt + secret): salted_hmac's key.
+  static key derive_key(std::string_view secret) {
+    std::string material;
+    material.reserve(session_hash_salt.size() + secret.size());
+    material.append(session_hash_salt).append(secret);
+    std::array<std::uint8_t, Mac::digest_size> derived{};
+    Mac::hash(material, derived.data());
+    sodium_memzero(material.data(), material.size());
+    key k(std::string_view(reinterpret_cast<const char*>(derived.data()), derived.size()));
+    sodium_memzero(derived.data(), derived.size());
+    return k;
+  }
+
+  static std::string hash_with(const key& k, std::string_view password_hash) {
+    std::array<std::uint8_t, Mac::digest_size> mac{};
+    k.sign(password_hash, mac.data());
+    std::string hex(hash_size + 1, '\0');
+    sodium_bin2hex(hex.data(), hex.size(), mac.data(), mac.size());
+    hex.pop_back();  // sodium_bin2hex's terminating NUL
+    return hex;
+  }
+
+  // Constant-time equality of two texts; their lengths are not secret.
+  static bool same_text(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && (a.empty() || sodium_memcmp(a.data(), b.data(), a.size()) == 0);
+  }
+
+  // Which secret made `stored` from `password_hash`: 0 the current one, 1.. a fallback,
+  // -1 none. Every secret is tried, without stopping at a match.
+  int matching_key(std::string_view stored, std::string_view password_hash) const {
+    if (stored.size() != hash_size) return -1;
+    int matched = -1;
+    for (std::size_t i = keys_.size(); i-- > 0;)
+      if (same_text(stored, hash_with(keys_[i], password_hash))) matched = static_cast<int>(i);
+    return matched;
+  }
+
+  bool allowed_backend(std::string_view backend) const {
+    for (const std::string& b : options_.backends)
+      if (b == backend) return true;
+    return false;
+  }
+
+  // The session's user id as Django keeps it (a string); an integer is read as its
+  // decimal text (a session written by hand or by an older tool).
+  template <class C, class S, class K>
+  static std::optional<std::string> stored_user_id(basic_session<C, S, K>& session) {
+    const value* v = session.data().find(user_id_key);
+    if (v == nullptr) return std::nullopt;
+    if (const std::string* s = v->if_string()) return *s;
+    if (const std::int64_t* i = v->if_int()) return std::to_string(*i);
+    return std::nullopt;
+  }
+
+  template <class Lookup>
+  static errc look_up(Lookup&& lookup, const std::string& user_id,
+                      std::optional<std::string>& out) {
+    using answer = std::decay_t<std::invoke_result_t<Lookup, const std::string&>>;
+    if constexpr (std::is_same_v<answer, result<std::string>>) {
+      result<std::string> r = std::forward<Lookup>(lookup)(user_id);
+      if (r) {
+        out = std::move(*r);
+        return errc::ok;
+      }
+      if (r.error() == errc::not_found) return errc::ok;
+      return static_cast<errc>(r.error().value());
+    } else {
+      static_assert(std::is_same_v<answer, std::optional<std::string>>,
+                    "crumb: lookup(user_id) returns std::optional<std::string> or "
+                    "result<std::string>, the user's password field");
+      out = std::forward<Lookup>(lookup)(user_id);
+      return errc::ok;
+    }
+  }
+
+  auth_options options_;
+  std::vector<key> keys_;
+  std::optional<generations<Store>> generations_;
+};
+
+/// The authenticator for most programs: HMAC-SHA256 as the codec's, revocations (when
+/// wanted) in a memory_store.
+using authenticator = basic_authenticator<>;
+
+/// Logs the user out, as django.contrib.auth.logout(): the session is flushed (emptied,
+/// its store entry deleted, its cookie expired on save).
+template <class C, class S, class K>
+void logout(basic_session<C, S, K>& session) {
+  session.flush();
+}
+
+}  // namespace crumb::auth

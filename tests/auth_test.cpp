@@ -1,6 +1,4 @@
 #define BOOST_TEST_MODULE auth
-#include "crumb/auth.hpp"
-
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
@@ -10,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "auth_checks.hpp"
 #include "interop/python_peer.hpp"
 #include "store_checks.hpp"
 #include "test_support.hpp"
@@ -18,8 +17,11 @@ using crumb::errc;
 namespace auth = crumb::auth;
 
 namespace {
-const std::string secret = "auth-test-secret";
-const std::string password = "pbkdf2_sha256$260000$salt$hash";
+const std::string& secret = crumb_test::auth_secret;
+const std::string& password = crumb_test::auth_password;
+using crumb_test::jar;
+using crumb_test::logged_in;
+using crumb_test::user_table;
 // salted_hmac("django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
 // password, secret, algorithm="sha256").hexdigest(), computed by Django 3.2.
 const std::string django_hash = "25f28f9aa816a9fe35f3d8fd773eadd931a92d89093fefb1cd86bdb13cb01758";
@@ -35,45 +37,6 @@ struct faulty_store : crumb_test::flaky_store<crumb::memory_store> {
 using manager = crumb::basic_session_manager<crumb::profile::django, store_type>;
 using authenticator = crumb::auth::basic_authenticator<store_type>;
 
-// A browser's cookie jar, from structured cookies.
-struct jar {
-  std::map<std::string, std::string> cookies;
-  void receive(const std::vector<crumb::cookie::set_cookie>& set) {
-    for (const auto& c : set) {
-      if (c.deletes())
-        cookies.erase(c.name);
-      else
-        cookies[c.name] = c.value;
-    }
-  }
-  std::string header() const {
-    std::string h;
-    for (const auto& [n, v] : cookies) h += (h.empty() ? "" : "; ") + n + "=" + v;
-    return h;
-  }
-};
-
-// The application's users: id -> password field.
-struct user_table {
-  std::map<std::string, std::string> passwords{{"7", password}};
-  std::optional<std::string> operator()(const std::string& id) const {
-    const auto it = passwords.find(id);
-    if (it == passwords.end()) return std::nullopt;
-    return it->second;
-  }
-};
-
-// Logs user 7 in through `m` and `a`; returns the browser that holds the cookie.
-template <class Manager, class Auth>
-jar logged_in(const Manager& m, const Auth& a, const std::string& pw = password) {
-  jar browser;
-  auto s = m.open("");
-  BOOST_REQUIRE(a.login(s, "7", pw) == errc::ok);
-  const auto out = m.commit(s, 200);
-  BOOST_REQUIRE(out.status == 0);
-  browser.receive(out.cookies);
-  return browser;
-}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(login_state)
@@ -312,60 +275,15 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(revocation)
 
-// Two processes (two managers and authenticators) sharing one store, as the example's
-// servers share a directory or a Redis.
-template <class Store>
-void revoke_on_one_refuses_on_both(Store& store) {
-  const crumb::basic_session_manager<crumb::profile::django, Store> a_m{crumb::key_ring(secret)};
-  const crumb::basic_session_manager<crumb::profile::django, Store> b_m{crumb::key_ring(secret)};
-  const crumb::auth::basic_authenticator<Store> a(crumb::key_ring(secret), {}, &store);
-  const crumb::auth::basic_authenticator<Store> b(crumb::key_ring(secret), {}, &store);
-  const jar on_a = logged_in(a_m, a), on_b = logged_in(b_m, b);
-  user_table users;
-  users.passwords["8"] = "eight";
-  for (const jar* browser : {&on_a, &on_b}) {
-    auto s = b_m.open(browser->header());
-    BOOST_TEST(b.current_user(s, users).value() == "7");
-  }
-  const jar other_user = [&] {
-    jar j;
-    auto s = a_m.open("");
-    BOOST_REQUIRE(a.login(s, "8", "eight") == errc::ok);
-    j.receive(a_m.commit(s, 200).cookies);
-    return j;
-  }();
-
-  BOOST_REQUIRE(a.revoke_all("7").has_value());
-  for (const jar* browser : {&on_a, &on_b}) {
-    for (const auto* auth : {&a, &b}) {
-      auto s = a_m.open(browser->header());
-      BOOST_TEST(auth->current_user(s, users).error() == errc::revoked);
-      BOOST_TEST(s.empty());
-    }
-  }
-  auto s8 = b_m.open(other_user.header());  // another user is untouched
-  BOOST_TEST(b.current_user(s8, users).value() == "8");
-
-  // A login after the revocation is good on both; a second revocation ends it too.
-  const jar fresh = logged_in(b_m, b);
-  for (const auto* auth : {&a, &b}) {
-    auto s = a_m.open(fresh.header());
-    BOOST_TEST(auth->current_user(s, users).value() == "7");
-  }
-  BOOST_REQUIRE(b.revoke_all("7").has_value());
-  auto s = a_m.open(fresh.header());
-  BOOST_TEST(a.current_user(s, users).error() == errc::revoked);
-}
-
 BOOST_AUTO_TEST_CASE(memory_store) {
   crumb::memory_store store;
-  revoke_on_one_refuses_on_both(store);
+  crumb_test::revoke_on_one_refuses_on_both(store, store);
 }
 
 BOOST_AUTO_TEST_CASE(file_store) {
   const crumb_test::temp_dir dir;
-  crumb::file_store store(dir.path);
-  revoke_on_one_refuses_on_both(store);
+  crumb::file_store store_a(dir.path), store_b(dir.path);
+  crumb_test::revoke_on_one_refuses_on_both(store_a, store_b);
   // The generation is in a file: a new process (a new store object) sees it.
   crumb::file_store reopened(dir.path);
   auth::generations<crumb::file_store> g(reopened);

@@ -1,7 +1,6 @@
 #define BOOST_TEST_MODULE manager
-#include <boost/test/unit_test.hpp>
-
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -28,21 +27,7 @@ using manager = crumb::basic_session_manager<crumb::profile::django, store_type,
 
 crumb::time_point t0 = crumb::fixed_clock::at_unix(1700000000).at;
 
-// A browser's cookie jar, from structured cookies.
-struct jar {
-  std::map<std::string, std::string> cookies;
-  void receive(const std::vector<crumb::cookie::set_cookie>& set) {
-    for (const auto& c : set) {
-      if (c.deletes()) cookies.erase(c.name);
-      else cookies[c.name] = c.value;
-    }
-  }
-  std::string header() const {
-    std::string h;
-    for (const auto& [n, v] : cookies) h += (h.empty() ? "" : "; ") + n + "=" + v;
-    return h;
-  }
-};
+using crumb_test::jar;
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(manager_suite)

@@ -1,16 +1,16 @@
 #define BOOST_TEST_MODULE redis_store
-#include <boost/test/unit_test.hpp>
-
-#include <crumb/store/redis.hpp>
 #include <signal.h>
 
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <crumb/store/redis.hpp>
 #include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "auth_checks.hpp"
 #include "store_checks.hpp"
 #include "test_support.hpp"
 
@@ -179,7 +179,8 @@ BOOST_AUTO_TEST_CASE(a_stopped_redis_fails_fast_and_recovers) {
         const auto start = std::chrono::steady_clock::now();
         std::string out;
         const crumb::store_status s = store.get(id, out);
-        seconds[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        seconds[i] =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (s.code() != errc::store_unavailable) seconds[i] = 99;
       });
     for (auto& t : threads) t.join();
@@ -189,7 +190,8 @@ BOOST_AUTO_TEST_CASE(a_stopped_redis_fails_fast_and_recovers) {
     const auto start = std::chrono::steady_clock::now();
     std::string out;
     BOOST_TEST(store.get(id, out).code() == errc::store_unavailable);  // backing off: at once
-    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     BOOST_TEST(took < 0.2);
   }
   std::this_thread::sleep_for(600ms);  // past the back-off: the next call probes
@@ -221,11 +223,19 @@ BOOST_AUTO_TEST_CASE(logout_sticks) {
   crumb_test::check_logout_sticks(store);
 }
 
+// A user's sessions revoked through one connection are refused through another.
+BOOST_AUTO_TEST_CASE(revocations_reach_every_process) {
+  const auto opts = redis_options();
+  crumb::redis_store store_a(opts), store_b(opts);
+  crumb_test::revoke_on_one_refuses_on_both(store_a, store_b);
+}
+
 // Two "machines" (two stores, two codecs) share sessions through Redis.
 BOOST_AUTO_TEST_CASE(sessions_spill_to_redis) {
   const auto opts = redis_options();
   crumb::redis_store store_a(opts), store_b(opts);
-  crumb::django_codec codec_a(crumb::key_ring("shared-secret")), codec_b(crumb::key_ring("shared-secret"));
+  crumb::django_codec codec_a(crumb::key_ring("shared-secret")),
+      codec_b(crumb::key_ring("shared-secret"));
   crumb::session_settings settings;
   crumb::basic_session<crumb::django_codec, crumb::redis_store> a(codec_a, &store_a, settings);
   a.load("");

@@ -2,16 +2,36 @@
 // backend-dependent case runs against.
 #pragma once
 
-#include <boost/mpl/list.hpp>
-#include <crumb/crumb.hpp>
 #include <libdeflate.h>
 
+#include <boost/mpl/list.hpp>
+#include <crumb/crumb.hpp>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace crumb_test {
+
+// A browser's cookie jar, from structured cookies.
+struct jar {
+  std::map<std::string, std::string> cookies;
+  void receive(const std::vector<crumb::cookie::set_cookie>& set) {
+    for (const auto& c : set) {
+      if (c.deletes())
+        cookies.erase(c.name);
+      else
+        cookies[c.name] = c.value;
+    }
+  }
+  std::string header() const {
+    std::string h;
+    for (const auto& [n, v] : cookies) h += (h.empty() ? "" : "; ") + n + "=" + v;
+    return h;
+  }
+};
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -33,8 +53,8 @@ using mac_backends = boost::mpl::list<crumb::sodium_hmac_sha256>;
 #endif
 
 template <class Mac>
-using fixed_codec = crumb::basic_codec<crumb::profile::django, crumb::zlib_compression, Mac,
-                                       crumb::fixed_clock>;
+using fixed_codec =
+    crumb::basic_codec<crumb::profile::django, crumb::zlib_compression, Mac, crumb::fixed_clock>;
 
 /// A zlib stream made by libdeflate directly, with no size rule applied.
 inline std::string zlib_of(const std::string& data, int level = 6) {
@@ -63,8 +83,7 @@ std::string sign_raw(std::string_view signed_part, std::string_view secret) {
   mac_key.sign(signed_part, mac);
   std::string token(signed_part);
   token += ':';
-  crumb::base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac),
-                           token);
+  crumb::base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac), token);
   return token;
 }
 

@@ -152,6 +152,10 @@ BOOST_AUTO_TEST_CASE(nobody_logged_in) {
   two.backends.push_back("somewhere.else.Backend");
   const authenticator wider{crumb::key_ring(secret), two};
   BOOST_TEST(wider.current_user(s, user_table{}).value() == "7");
+  auth::auth_options any;
+  any.backends.clear();  // no list: any backend
+  const authenticator anything{crumb::key_ring(secret), any};
+  BOOST_TEST(anything.current_user(s, user_table{}).value() == "7");
 
   // No backend, or a user id of another type: anonymous.
   s.erase(auth::backend_key);

@@ -481,5 +481,39 @@ check "--skew negative" 2 $?
 echo '{}' | "$crumb" sign --profile native --skew 5 >/dev/null 2>&1
 check "--skew is verify's" 2 $?
 
+# verify --password-hash: the login Django's get_user() would accept, checked offline. The
+# hashes are Django 3.2's salted_hmac(..., algorithm="sha256").hexdigest() of the password
+# field under the CLI's secret and under an old one.
+pw='pbkdf2_sha256$260000$abc$xyz'
+hash_now=2d5a9731962b5acbfbcf5d0b3d64e4733143264538bb7b446d62eb0075f66d9d
+hash_old=d9dc0e1c59f382babb602b576627f4ac5c00966e89061752d645fd0179e12ff1
+login() {  # login HASH: a session logged in as user 42 with HASH
+  printf '{"_auth_user_id":"42","_auth_user_backend":"django.contrib.auth.backends.ModelBackend","_auth_user_hash":"%s"}' "$1" \
+    | "$crumb" sign --profile django --now 1700000000
+}
+out=$(login $hash_now | "$crumb" verify --profile django --now 1700000000 --password-hash "$pw")
+check "login: exit" 0 $?
+check "login: prints the user id" 42 "$out"
+err=$(login $hash_now | "$crumb" verify --profile django --now 1700000000 --password-hash "${pw}x" 2>&1 >/dev/null)
+check "login after a password change: exit" 1 $?
+check_error "login after a password change" auth_hash_mismatch "$err"
+err=$(login ${hash_now:1} | "$crumb" verify --profile django --now 1700000000 --password-hash "$pw" 2>&1 >/dev/null)
+check_error "login with a malformed hash" auth_hash_mismatch "$err"
+err=$(echo '{"a":1}' | "$crumb" sign --profile django --now 1700000000 \
+  | "$crumb" verify --profile django --now 1700000000 --password-hash "$pw" 2>&1 >/dev/null)
+check "nobody logged in: exit" 1 $?
+check_error "nobody logged in" not_found "$err"
+err=$(login $hash_old | "$crumb" verify --profile django --now 1700000000 --password-hash "$pw" 2>&1 >/dev/null)
+check_error "a hash made with a secret not in the ring" auth_hash_mismatch "$err"
+out=$(login $hash_old | CRUMB_SECRET_FALLBACKS=old-cli-secret "$crumb" verify --profile django \
+  --now 1700000000 --password-hash "$pw" 2>"$tmp/err")
+check "a hash made with a fallback secret" 42 "$out"
+[[ "$(cat "$tmp/err")" == *"fallback key 1"* ]] && check "the fallback is named" ok ok \
+  || check "the fallback is named" "...fallback key 1..." "$(cat "$tmp/err")"
+echo '{}' | "$crumb" verify --profile native --password-hash "$pw" >/dev/null 2>&1
+check "--password-hash under native" 2 $?
+echo '{}' | "$crumb" sign --profile django --password-hash "$pw" >/dev/null 2>&1
+check "--password-hash is verify's" 2 $?
+
 [[ $failures -eq 0 ]] || { echo "$failures failure(s)"; exit 1; }
 echo "all CLI checks passed"

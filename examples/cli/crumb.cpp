@@ -14,6 +14,7 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <crumb/auth.hpp>
 #include <crumb/crumb.hpp>
 #include <crumb/profile/native.hpp>
 #include <cstdint>
@@ -109,6 +110,7 @@ constexpr std::string_view sign_text =
 constexpr std::string_view verify_text =
     "usage: crumb verify --profile django|flask [--salt SALT] [--max-age SECONDS|none]\n"
     "                    [--now UNIX_SECONDS] [--accept-legacy-sha1 (django)]\n"
+    "                    [--password-hash HASH (django)]\n"
     "       crumb verify --profile native [--encrypt] [--purpose P] [--cookie-name NAME]\n"
     "                    [--ttl SECONDS|none] [--idle SECONDS|none] [--skew SECONDS]\n"
     "                    [--now UNIX_SECONDS]\n"
@@ -128,6 +130,11 @@ constexpr std::string_view verify_text =
     "                         1 s in the future is refused (not_yet_valid), as by Flask.\n"
     "django:\n"
     "  --accept-legacy-sha1 also accept Django 3.1/3.2 SHA-1 signatures (OpenSSL builds)\n"
+    "  --password-hash HASH the logged-in user's password field (Django's user.password):\n"
+    "                       check the session's login (_auth_user_hash, made with a key of\n"
+    "                       the ring) and print the user id instead of the session; refused:\n"
+    "                       auth_hash_mismatch (the password changed since), or not_found\n"
+    "                       (nobody logged in). HASH shows in `ps`: use on trusted hosts.\n"
     "native (the token's own lifetime and idle timeout always apply):\n"
     "  --encrypt            accept only encrypted tokens (default: the token's own mode)\n"
     "  --purpose P          as signed (default crumb.session)\n"
@@ -197,6 +204,7 @@ struct arguments {
   std::optional<std::string> salt;
   std::optional<std::optional<std::chrono::seconds>> max_age;  // nullopt: not given
   bool legacy_sha1 = false;                                    // django
+  std::optional<std::string> password_hash;                    // django, verify
   // native
   native::options native_opts;
   // The profile options given, with the profiles each is for, to refuse them under others.
@@ -463,6 +471,9 @@ arguments parse_arguments(int argc, char** argv) {
         args.max_age.emplace(std::chrono::seconds(seconds));
       }
       for_profiles(for_django | for_flask);
+    } else if (flag == "--password-hash" && verify) {
+      args.password_hash = operand();
+      for_profiles(for_django);
     } else if (flag == "--accept-legacy-sha1" && (verify || inspect)) {
       args.legacy_sha1 = true;
       for_profiles(for_django);
@@ -833,6 +844,34 @@ int print_session(const crumb::value& session, std::size_t max_depth) {
   return 0;
 }
 
+// verify --password-hash: the user a Django session logs in, checked as Django's get_user()
+// checks it against the user's password field, under every key of the ring.
+int print_login(const crumb::value& session, std::string_view password_hash,
+                const crumb::key_ring& keys) {
+  crumb::auth::auth_options any_backend;
+  any_backend.backends.clear();
+  const crumb::auth::authenticator auth(keys, any_backend);
+  const crumb::object empty;
+  const crumb::object& data = session.is_object() ? *session.if_object() : empty;
+  const crumb::result<std::string> user = auth.logged_in_user(data);
+  if (!user)
+    return fail(crumb::errc::not_found,
+                "nobody is logged in: the session has no _auth_user_id and _auth_user_backend");
+  const int matched = auth.matching_secret(data, password_hash);
+  if (matched < 0)
+    return fail(crumb::errc::auth_hash_mismatch,
+                "user " + *user +
+                    "'s _auth_user_hash was not made from this password hash by "
+                    "any key of the ring (" +
+                    ring_size(keys) + "): the password changed since");
+  if (matched > 0)
+    std::cerr << "crumb: the login hash was made with "
+              << key_name(static_cast<std::size_t>(matched))
+              << ": Django 4.1+ re-makes it with the current key\n";
+  std::cout << *user << '\n';
+  return 0;
+}
+
 // "it looks like a flask token (--profile flask)", when it reads as another profile's.
 std::optional<std::string> other_profile(profile_kind p, std::string_view token) {
   const profile_kind looks = guess_profile(token);
@@ -945,6 +984,7 @@ int run_signed(const arguments& args, const typename Codec::options& opts) {
                              : key_name(index) + ", not the current key")
               << "; sign the session again\n";
   }
+  if (args.password_hash) return print_login(session, *args.password_hash, keys);
   return print_session(session, opts.max_depth);
 }
 

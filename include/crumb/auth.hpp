@@ -115,7 +115,7 @@ class generations {
 /// What login() and current_user() accept beyond the secrets.
 struct auth_options {
   /// The backends a session may name (Django's AUTHENTICATION_BACKENDS): a session naming
-  /// another is anonymous, as in django.contrib.auth.get_user().
+  /// another is anonymous, as in django.contrib.auth.get_user(). Empty: any backend.
   std::vector<std::string> backends{std::string(model_backend)};
 };
 
@@ -164,9 +164,9 @@ class basic_authenticator {
     }
     const std::string hash = session_hash(password_hash);
     if (session.contains(user_id_key)) {
-      const auto stored = stored_user_id(session);
+      const std::optional<std::string> id = id_text(*session.data().find(user_id_key));
       const std::string stored_hash = session.template get<std::string>(hash_key, std::string());
-      if (!stored || *stored != user_id || !same_text(stored_hash, hash)) session.flush();
+      if (id != user_id || !same_text(stored_hash, hash)) session.flush();
     } else {
       session.cycle_key();
     }
@@ -197,10 +197,8 @@ class basic_authenticator {
   template <class C, class S, class K, class Lookup>
   result<std::string> current_user(basic_session<C, S, K>& session, Lookup&& lookup) const {
     if (session.poisoned()) return session.load_error();
-    const std::optional<std::string> user_id = stored_user_id(session);
-    if (!user_id) return errc::not_found;
-    const auto backend = session.template get<std::string>(backend_key);
-    if (!backend || !allowed_backend(*backend)) return errc::not_found;
+    auto user_id = logged_in_user(session.data());
+    if (!user_id) return user_id;
 
     std::optional<std::string> password_hash;
     if (const errc e = look_up(std::forward<Lookup>(lookup), *user_id, password_hash);
@@ -208,8 +206,7 @@ class basic_authenticator {
       return e;
     if (!password_hash) return errc::not_found;
 
-    const auto stored_hash = session.template get<std::string>(hash_key);
-    const int matched = stored_hash ? matching_key(*stored_hash, *password_hash) : -1;
+    const int matched = matching_secret(session.data(), *password_hash);
     if (matched < 0) {
       session.flush();
       return errc::auth_hash_mismatch;
@@ -227,7 +224,31 @@ class basic_authenticator {
       session.cycle_key();
       session.set(hash_key, session_hash(*password_hash));
     }
-    return *user_id;
+    return user_id;
+  }
+
+  /// The user a session's data names as logged in: its id, or errc::not_found when there
+  /// is none or it names a backend not in the options. Checks no hash: see
+  /// matching_secret(). For tools that hold decoded data rather than a session.
+  result<std::string> logged_in_user(const object& data) const {
+    const value* id = data.find(user_id_key);
+    const value* backend = data.find(backend_key);
+    if (id == nullptr || backend == nullptr || !allowed_backend(*backend)) return errc::not_found;
+    if (auto text = id_text(*id)) return std::move(*text);
+    return errc::not_found;
+  }
+
+  /// Which secret made the login hash in `data` from `password_hash`: 0 the current one,
+  /// 1.. a fallback, -1 none (the hash is missing, malformed, or from another password).
+  /// Every secret is tried, in constant time each, without stopping at a match.
+  int matching_secret(const object& data, std::string_view password_hash) const {
+    const value* stored = data.find(hash_key);
+    const std::string* text = stored != nullptr ? stored->if_string() : nullptr;
+    if (text == nullptr || text->size() != hash_size) return -1;
+    int matched = -1;
+    for (std::size_t i = keys_.size(); i-- > 0;)
+      if (same_text(*text, hash_with(keys_[i], password_hash))) matched = static_cast<int>(i);
+    return matched;
   }
 
   /// Revokes every session of `user_id` begun before now (see generations::revoke()).
@@ -270,31 +291,21 @@ class basic_authenticator {
     return a.size() == b.size() && (a.empty() || sodium_memcmp(a.data(), b.data(), a.size()) == 0);
   }
 
-  // Which secret made `stored` from `password_hash`: 0 the current one, 1.. a fallback,
-  // -1 none. Every secret is tried, without stopping at a match.
-  int matching_key(std::string_view stored, std::string_view password_hash) const {
-    if (stored.size() != hash_size) return -1;
-    int matched = -1;
-    for (std::size_t i = keys_.size(); i-- > 0;)
-      if (same_text(stored, hash_with(keys_[i], password_hash))) matched = static_cast<int>(i);
-    return matched;
-  }
-
-  bool allowed_backend(std::string_view backend) const {
-    for (const std::string& b : options_.backends)
-      if (b == backend) return true;
-    return false;
-  }
-
-  // The session's user id as Django keeps it (a string); an integer is read as its
-  // decimal text (a session written by hand or by an older tool).
-  template <class C, class S, class K>
-  static std::optional<std::string> stored_user_id(basic_session<C, S, K>& session) {
-    const value* v = session.data().find(user_id_key);
-    if (v == nullptr) return std::nullopt;
-    if (const std::string* s = v->if_string()) return *s;
-    if (const std::int64_t* i = v->if_int()) return std::to_string(*i);
+  // Django keeps the user id as a string; an integer is read as its decimal text (data
+  // written by hand or by an older tool).
+  static std::optional<std::string> id_text(const value& id) {
+    if (const std::string* s = id.if_string()) return *s;
+    if (const std::int64_t* i = id.if_int()) return std::to_string(*i);
     return std::nullopt;
+  }
+
+  bool allowed_backend(const value& backend) const {
+    const std::string* name = backend.if_string();
+    if (name == nullptr) return false;
+    if (options_.backends.empty()) return true;
+    for (const std::string& b : options_.backends)
+      if (b == *name) return true;
+    return false;
   }
 
   template <class Lookup>

@@ -55,13 +55,13 @@ BOOST_AUTO_TEST_CASE(login_sets_djangos_keys_with_a_fresh_identity) {
   const authenticator a{crumb::key_ring(secret)};
   auto s = m.open("");
   s.set("cart", "kept across login, as Django keeps it");
-  s.set(auth::csrf_token_key, std::string(64, 'a'));
+  s.set(crumb::csrf::session_key, std::string(64, 'a'));
   BOOST_REQUIRE(a.login(s, "7", password) == errc::ok);
   BOOST_TEST(s.get<std::string>(auth::user_id_key).value() == "7");
   BOOST_TEST(s.get<std::string>(auth::backend_key).value() == auth::model_backend);
   BOOST_TEST(s.get<std::string>(auth::hash_key).value() == django_hash);
   BOOST_TEST(s.get<std::string>("cart").has_value());
-  BOOST_TEST(!s.contains(auth::csrf_token_key));  // rotated: the next token is new
+  BOOST_TEST(!s.contains(crumb::csrf::session_key));  // rotated: the next token is new
   BOOST_TEST(!s.contains(auth::generation_key));  // no revocation store
   BOOST_TEST(a.current_user(s, user_table{}).value() == "7");
 }

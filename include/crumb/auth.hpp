@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "crumb/csrf.hpp"
 #include "crumb/detail/base64_impl.hpp"
 #include "crumb/detail/sodium.hpp"
 #include "crumb/error.hpp"
@@ -35,8 +36,6 @@ inline constexpr std::string_view user_id_key = "_auth_user_id";
 inline constexpr std::string_view backend_key = "_auth_user_backend";
 inline constexpr std::string_view hash_key = "_auth_user_hash";
 inline constexpr std::string_view generation_key = "_crumb_auth_generation";
-/// Where django.middleware.csrf keeps a session's CSRF token (CSRF_USE_SESSIONS).
-inline constexpr std::string_view csrf_token_key = "_csrftoken";
 /// Django's default backend: what a session logged in by crumb names, so that Django's
 /// get_user() accepts it.
 inline constexpr std::string_view model_backend = "django.contrib.auth.backends.ModelBackend";
@@ -81,20 +80,9 @@ class generations {
     return errc::store_unavailable;
   }
 
-  /// The store entry that holds a user's generation: "crumb-generation-" and the
-  /// BLAKE2b-256 of the user id in base64url, so that any id (any bytes, any length) is a
-  /// valid store id and none can reach another's entry.
+  /// The store entry that holds a user's generation (see store_id_for()).
   static std::string entry_id(std::string_view user_id) {
-    detail::ensure_sodium();
-    std::uint8_t digest[32];
-    crypto_generichash(digest, sizeof digest,
-                       reinterpret_cast<const unsigned char*>(user_id.data()), user_id.size(),
-                       nullptr, 0);
-    std::string id = "crumb-generation-";
-    const std::size_t prefix = id.size();
-    id.resize(prefix + 43);
-    detail::base64url_encode(digest, sizeof digest, id.data() + prefix);
-    return id;
+    return store_id_for("crumb-generation-", user_id);
   }
 
  private:
@@ -173,7 +161,7 @@ class basic_authenticator {
     session.set(user_id_key, user_id);
     session.set(backend_key, backend);
     session.set(hash_key, hash);
-    session.erase(csrf_token_key);
+    session.erase(csrf::session_key);
     if (generations_)
       session.set(generation_key, generation);
     else

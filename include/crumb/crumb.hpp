@@ -2,12 +2,14 @@
 // header; include the single ones to keep compile times down.
 #pragma once
 
+#include "crumb/auth.hpp"
 #include "crumb/base64.hpp"
 #include "crumb/chunks.hpp"
 #include "crumb/clock.hpp"
 #include "crumb/codec.hpp"
 #include "crumb/compress.hpp"
 #include "crumb/cookie.hpp"
+#include "crumb/csrf.hpp"
 #include "crumb/error.hpp"
 #include "crumb/json.hpp"
 #include "crumb/mac.hpp"

@@ -106,6 +106,21 @@ constexpr bool valid_store_id(std::string_view id) noexcept {
   return true;
 }
 
+/// A store id named after `key` (any bytes, any length): `prefix` (a few characters of
+/// [A-Za-z0-9_-]) and the BLAKE2b-256 of `key` in base64url. The same key always names the
+/// same entry, and no key can reach another's: for entries an application finds by name
+/// (a user's revocation generation, an account), beside the random ids of sessions.
+inline std::string store_id_for(std::string_view prefix, std::string_view key) {
+  detail::ensure_sodium();
+  std::uint8_t digest[32];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(key.data()),
+                     key.size(), nullptr, 0);
+  std::string id(prefix);
+  id.resize(prefix.size() + 43);
+  detail::base64url_encode(digest, sizeof digest, id.data() + prefix.size());
+  return id;
+}
+
 namespace detail {
 // When an entry put now with `ttl` expires, in Unix seconds (no overflow for any ttl).
 inline std::int64_t expiry_of(time_point now, std::chrono::seconds ttl) noexcept {

@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(login_sets_djangos_keys_with_a_fresh_identity) {
   BOOST_TEST(s.get<std::string>(auth::hash_key).value() == django_hash);
   BOOST_TEST(s.get<std::string>("cart").has_value());
   BOOST_TEST(!s.contains(crumb::csrf::session_key));  // rotated: the next token is new
-  BOOST_TEST(!s.contains(auth::generation_key));  // no revocation store
+  BOOST_TEST(!s.contains(auth::generation_key));      // no revocation store
   BOOST_TEST(a.current_user(s, user_table{}).value() == "7");
 }
 
@@ -129,6 +129,21 @@ BOOST_AUTO_TEST_CASE(a_password_change_logs_every_session_out) {
     BOOST_REQUIRE(out.cookies.size() == 1u);
     BOOST_TEST(out.cookies[0].deletes());
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_password_changed_in_this_session_keeps_it) {
+  const manager m{crumb::key_ring(secret)};
+  const authenticator a{crumb::key_ring(secret)};
+  const jar other = logged_in(m, a);
+  auto s = m.open(logged_in(m, a).header());
+  s.set("cart", 3);
+  user_table users;
+  users.passwords["7"] = "changed";
+  a.update_session_hash(s, "changed");
+  BOOST_TEST(a.current_user(s, users).value() == "7");
+  BOOST_TEST(s.get<int>("cart").value() == 3);  // the session's data stays
+  auto elsewhere = m.open(other.header());
+  BOOST_TEST(a.current_user(elsewhere, users).error() == errc::auth_hash_mismatch);
 }
 
 BOOST_AUTO_TEST_CASE(nobody_logged_in) {

@@ -169,6 +169,16 @@ class basic_authenticator {
     return errc::ok;
   }
 
+  /// After the user changed their password in this request, keeps this session logged in,
+  /// as django.contrib.auth.update_session_auth_hash(): a fresh identity and the hash of
+  /// the new password field. Every other session of the user fails its check from now on.
+  template <class C, class S, class K>
+  void update_session_hash(basic_session<C, S, K>& session,
+                           std::string_view new_password_hash) const {
+    session.cycle_key();
+    session.set(hash_key, session_hash(new_password_hash));
+  }
+
   /// The logged-in user's id, as django.contrib.auth.get_user() decides it. `lookup(id)`
   /// gives the user's current password field: a std::optional<std::string> (nullopt: no
   /// such user), or a result<std::string> (errc::not_found: no such user; any other error

@@ -13,6 +13,7 @@
 #include "crumb/error.hpp"
 #include "crumb/json.hpp"
 #include "crumb/mac.hpp"
+#include "crumb/messages.hpp"
 #include "crumb/manager.hpp"
 #include "crumb/profile.hpp"
 #include "crumb/profile/django.hpp"

@@ -10,23 +10,33 @@
 //             (password from CRUMB_REDIS_PASSWORD, ACL user from CRUMB_REDIS_USER)
 //
 //   GET  /health            "ok", no session
-//   GET  /                  visit counter and the session as JSON (an HTML page with forms
-//                           for every action below when the request accepts text/html)
-//   POST /login?user=NAME   log in (cycle_key: fresh identity against fixation)
+//   GET  /                  visit counter, the session as JSON with the flash messages and a
+//                           CSRF token (an HTML page with a form for every action below when
+//                           the request accepts text/html)
+//   POST /login user=NAME password=PW   log in (the first login under a name creates the
+//                           account); a fresh identity and CSRF token (crumb::auth)
 //   POST /logout            flush: empty the session, expire the cookie
-//   POST /cart/add?item=X   POST /cart/remove?item=X
-//   POST /history?n=K       append K page views, 1..1000 (grows the session past 4 KB)
+//   POST /logout/everywhere end every session of this user, on every server (revocation)
+//   POST /password password=OLD new_password=NEW   change it: every other session of the
+//                           user ends at its next request, this one stays logged in
+//   POST /cart/add item=X   POST /cart/remove item=X
+//   POST /history n=K       append K page views, 1..1000 (grows the session past 4 KB)
 //   POST /history/clear     forget them (the session moves back into the cookie)
 //
-// Parameters come in the query string or in a form's body (application/x-www-form-urlencoded).
-// A browser (Accept: text/html) gets HTML: the page, an error page, and after a successful
-// POST a 303 redirect to / (Post/Redirect/Get); every other client gets JSON as above.
+// Every POST carries the session's CSRF token (the form field csrfmiddlewaretoken or the
+// header X-CSRFToken, Django's names): 403 without it. Parameters come in the query string
+// or in a form's body (application/x-www-form-urlencoded). A browser (Accept: text/html)
+// gets HTML: the page, an error page, and after a successful POST a 303 redirect to /
+// (Post/Redirect/Get); every other client gets JSON as above. Flash messages (login,
+// logout, password change) are shown once, on the next page.
 //
-// Replies: 400 for bad input, 409 when a concurrent request (a logout) deleted the session
-// mid-request, 503 (Retry-After) when the session cannot be saved (the store cannot
-// answer or is full, the session is too big): the visitor's cookie is then left untouched.
+// Replies: 400 for bad input, 403 for a missing or wrong CSRF token or password, 409 when a
+// concurrent request (a logout) deleted the session mid-request, 503 (Retry-After) when the
+// session cannot be read or saved (the store cannot answer or is full, the session is too
+// big): the visitor's cookie is then left untouched.
 #include <crumb/adapter/httplib.hpp>
 #include <crumb/crumb.hpp>
+#include <crumb/messages.hpp>
 #if CRUMB_EXAMPLE_REDIS
 #  include <crumb/store/redis.hpp>
 #endif
@@ -45,6 +55,7 @@
 #include <thread>
 #include <vector>
 
+#include "accounts.hpp"
 #include "page.hpp"
 
 namespace {
@@ -116,6 +127,8 @@ struct outcome {
   int status = 200;
 };
 outcome bad_request(std::string why) { return {std::move(why), 400}; }
+outcome forbidden(std::string why) { return {std::move(why), 403}; }
+outcome unavailable(std::string why) { return {std::move(why), 503}; }
 
 // --- the store: a directory or Redis, chosen at run time ------------------------------
 
@@ -157,24 +170,40 @@ using manager = crumb::django_sessions<Store>;
 template <class Store>
 using session = typename manager<Store>::session;
 
+// What a request's handler works with: its session, the user it is logged in as (checked
+// by crumb::auth against the account's password field and revocations), its flash
+// messages.
+template <class Store>
+struct request_context {
+  session<Store>& s;
+  crumb::messages::storage<session<Store>>& messages;
+  std::optional<std::string> user;
+};
+
 // What the page shows, including where the session lives now that it has been saved.
 template <class Store>
-page::view describe(const config& cfg, session<Store>& s, const httplib::Response& res,
-                    std::string_view note) {
+page::view describe(const config& cfg, request_context<Store>& ctx, const httplib::Response& res,
+                    std::string_view note, std::string csrf_token,
+                    std::vector<crumb::messages::message> shown) {
+  session<Store>& s = ctx.s;
   page::view v;
   v.server = cfg.name;
   v.note = note;
   v.visits = s.template get<int>("visits", 0);
-  if (s.contains("user")) v.user = s.template get<std::string>("user", "?");
+  v.user = ctx.user;
   v.cart = s.template get<std::vector<std::string>>("cart", {});
-  v.history = static_cast<std::int64_t>(
-      s.template get<std::vector<std::string>>("history", {}).size());
+  v.history =
+      static_cast<std::int64_t>(s.template get<std::vector<std::string>>("history", {}).size());
   v.lives_in = s.in_store() ? "store" : "cookie";
   const auto [first, last] = res.headers.equal_range("Set-Cookie");
   for (auto it = first; it != last; ++it)
-    v.set_cookie_bytes += static_cast<std::int64_t>(it->second.find(';'));
+    if (it->second.starts_with("sessionid"))
+      v.set_cookie_bytes += static_cast<std::int64_t>(it->second.find(';'));
   if (s.load_error())
     v.rejected_cookie = crumb::name(static_cast<crumb::errc>(s.load_error().value()));
+  v.csrf_token = std::move(csrf_token);
+  for (crumb::messages::message& m : shown)
+    v.messages.push_back({std::string(m.level_tag()), std::move(m.text)});
   return v;
 }
 
@@ -188,6 +217,11 @@ std::string json_body(const page::view& v) {
   body["lives_in"] = v.lives_in;
   body["set_cookie_bytes"] = v.set_cookie_bytes;
   if (v.rejected_cookie) body["rejected_cookie"] = *v.rejected_cookie;
+  body["csrf_token"] = v.csrf_token;
+  crumb::array shown;
+  for (const page::flash& m : v.messages)
+    shown.emplace_back(crumb::object{{"level", m.level}, {"text", m.text}});
+  body["messages"] = std::move(shown);
   return crumb::json::to_string(body).value_or("{}") + "\n";
 }
 
@@ -200,6 +234,13 @@ template <class Store>
 int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
   const manager<Store> sessions(keys, store);  // sessionid, HttpOnly, SameSite=Lax, spill
   crumb::httplib_sessions web(sessions);
+  // Logins as Django's, revoked through the shared store; accounts in the same store.
+  const crumb::auth::basic_authenticator<Store> auth(keys, {}, &store);
+  const example::accounts<Store> accounts(store);
+  const auto password_of = [&accounts](const std::string& user) {
+    return accounts.password_field(user);
+  };
+  const crumb::messages::config flash(keys, sessions.settings());
   web.on_failure([&cfg](const crumb::commit_outcome& failed) {
     std::cerr << cfg.name << ": session not saved: " << failed.error.message() << " ("
               << failed.cause << ")\n";
@@ -217,11 +258,35 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
     listen_fd = fd;
   });
   // A failure nobody planned for: a short 500, never an exception's text in a header.
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                  std::exception_ptr) {
-    res.status = 500;
-    res.set_content("internal error\n", "text/plain");
-  });
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content("internal error\n", "text/plain");
+      });
+
+  // Before any action: a POST must carry the session's CSRF token, and the login the
+  // session holds is checked (a changed password or a revocation ends it here).
+  const auto prepare = [&](const httplib::Request& req, request_context<Store>& ctx) -> outcome {
+    if (req.method == "POST") {
+      const std::string field = req.get_param_value(std::string(crumb::csrf::form_field).c_str());
+      const std::string header =
+          req.get_header_value(std::string(crumb::csrf::header_name).c_str());
+      const crumb::errc e = crumb::csrf::verify(ctx.s, crumb::csrf::submitted_token(field, header));
+      if (e == crumb::errc::store_unavailable) return unavailable("session store unavailable");
+      if (e != crumb::errc::ok) return forbidden("CSRF token missing or incorrect");
+    }
+    auto user = auth.current_user(ctx.s, password_of);
+    if (user) {
+      ctx.user = std::move(*user);
+    } else if (user.error() == crumb::errc::auth_hash_mismatch) {
+      (void)ctx.messages.add(crumb::messages::warning, "Your password was changed: log in again.");
+    } else if (user.error() == crumb::errc::revoked) {
+      (void)ctx.messages.add(crumb::messages::warning, "You were logged out everywhere.");
+    } else if (user.error() != crumb::errc::not_found) {
+      return unavailable("session store unavailable");
+    }
+    return outcome{};
+  };
 
   // The adapter opens and commits; the page is written after the commit, so that it can
   // tell where the session now lives.
@@ -231,18 +296,41 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
       res.set_header("X-Crumb-Server", cfg.name);
       res.set_header("Vary", "Accept");  // the commit adds Cookie
       session<Store> s = web.open(req);
-      const outcome done = action(req, s);
+      crumb::messages::storage<session<Store>> messages(flash, web.cookie_header(req), s);
+      request_context<Store> ctx{s, messages, std::nullopt};
+      outcome done = prepare(req, ctx);
+      if (done.status == 200) done = action(req, ctx);
+      const bool redirect = done.status == 200 && html && req.method == "POST";
+      // A page shows the messages (once) and carries a CSRF token for its forms; both may
+      // change the session, so they come before the commit.
+      std::string csrf_token;
+      std::vector<crumb::messages::message> shown;
+      if (done.status == 200 && !redirect) {
+        shown = messages.read();
+        csrf_token = crumb::csrf::get_token(s).value_or("");
+      }
       if (done.status != 200) {
         res.status = done.status;
+        if (done.status == 503) res.set_header("Retry-After", "1");
         res.set_content(done.note + "\n", "text/plain");
-      } else if (html && req.method == "POST") {
+      } else if (redirect) {
         res.status = 303;  // Post/Redirect/Get: reloading the page posts nothing again
+      }
+      if (done.status < 500) {
+        if (auto flash_cookies = messages.commit()) {
+          for (const crumb::cookie::set_cookie& c : *flash_cookies)
+            res.set_header("Set-Cookie", c.render());
+        } else {
+          std::cerr << cfg.name << ": messages not saved: " << flash_cookies.error().message()
+                    << "\n";
+        }
       }
       web.commit(s, res);  // may turn any of these into 503 or 409
       if (res.status == 303) {
         res.set_redirect("/", 303);
       } else if (res.status <= 0 || res.status == 200) {
-        const page::view v = describe<Store>(cfg, s, res, done.note);
+        const page::view v =
+            describe<Store>(cfg, ctx, res, done.note, std::move(csrf_token), std::move(shown));
         if (html)
           res.set_content(page::html(v), "text/html; charset=utf-8");
         else
@@ -256,54 +344,107 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
   server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");  // no session: the baseline for benchmarks
   });
-  server.Get("/", with_session([](const httplib::Request&, session<Store>& s) {
-    s.set("visits", s.template get<int>("visits", 0) + 1);
-    return outcome{"visit counted"};
-  }));
-  server.Post("/login", with_session([](const httplib::Request& req, session<Store>& s) {
-    const auto user = req.has_param("user") ? text_param(req, "user", 64)
-                                            : std::optional<std::string>("guest");
-    if (!user) return bad_request("user: 1 to 64 printable UTF-8 bytes");
-    s.cycle_key();  // a fresh identity at every privilege change
-    s.set("user", *user);
-    return outcome{"logged in"};
-  }));
-  server.Post("/logout", with_session([](const httplib::Request&, session<Store>& s) {
-    s.flush();
-    return outcome{"logged out"};
-  }));
-  server.Post("/cart/add", with_session([](const httplib::Request& req, session<Store>& s) {
-    const auto item = text_param(req, "item", 64);
-    if (!item) return bad_request("item: 1 to 64 printable UTF-8 bytes");
-    auto cart = s.template get<std::vector<std::string>>("cart", {});
-    if (cart.size() >= 100) return bad_request("the cart is full");
-    cart.push_back(*item);
-    s.set("cart", cart);
-    return outcome{"added " + *item};
-  }));
-  server.Post("/cart/remove", with_session([](const httplib::Request& req, session<Store>& s) {
-    const auto item = text_param(req, "item", 64);
-    if (!item) return bad_request("item: 1 to 64 printable UTF-8 bytes");
-    auto cart = s.template get<std::vector<std::string>>("cart", {});
-    std::erase(cart, *item);
-    s.set("cart", cart);
-    return outcome{"removed " + *item};
-  }));
-  server.Post("/history", with_session([](const httplib::Request& req, session<Store>& s) {
-    const auto n = req.has_param("n") ? int_param(req, "n", 1, 1000) : 1;
-    if (!n) return bad_request("n: a whole number from 1 to 1000");
-    auto history = s.template get<std::vector<std::string>>("history", {});
-    for (int i = 0; i < *n; ++i)
-      history.push_back("/products/" + std::to_string(history.size()) +
-                        "?ref=recommendations&utm_source=newsletter&utm_campaign=winter-sale-" +
-                        crumb::new_store_id());
-    s.set("history", history);
-    return outcome{"viewed " + std::to_string(*n) + " pages"};
-  }));
-  server.Post("/history/clear", with_session([](const httplib::Request&, session<Store>& s) {
-    s.erase("history");
-    return outcome{"history cleared"};
-  }));
+  using context = request_context<Store>;
+  server.Get("/", with_session([](const httplib::Request&, context& ctx) {
+               ctx.s.set("visits", ctx.s.template get<int>("visits", 0) + 1);
+               return outcome{"visit counted"};
+             }));
+  server.Post("/login", with_session([&](const httplib::Request& req, context& ctx) {
+                const auto user = text_param(req, "user", 64);
+                if (!user) return bad_request("user: 1 to 64 printable UTF-8 bytes");
+                const auto password = text_param(req, "password", 256);
+                if (!password) return bad_request("password: 1 to 256 printable UTF-8 bytes");
+                std::string field;
+                switch (accounts.log_in(*user, *password, field)) {
+                  case example::login_check::wrong_password:
+                    return forbidden("wrong password");
+                  case example::login_check::store_error:
+                    return unavailable("account store unavailable");
+                  case example::login_check::ok:
+                    break;
+                }
+                // A fresh identity (against fixation), Django's three keys, a fresh CSRF token.
+                if (auth.login(ctx.s, *user, field) != crumb::errc::ok)
+                  return unavailable("account store unavailable");
+                ctx.user = *user;
+                (void)ctx.messages.add(crumb::messages::success, "Welcome, " + *user + ".");
+                return outcome{"logged in"};
+              }));
+  server.Post("/logout", with_session([](const httplib::Request&, context& ctx) {
+                crumb::auth::logout(ctx.s);
+                ctx.user.reset();
+                (void)ctx.messages.add(crumb::messages::info, "Logged out.");
+                return outcome{"logged out"};
+              }));
+  server.Post("/logout/everywhere", with_session([&](const httplib::Request&, context& ctx) {
+                if (!ctx.user) return forbidden("not logged in");
+                if (!auth.revoke_all(*ctx.user)) return unavailable("revocation store unavailable");
+                crumb::auth::logout(ctx.s);
+                ctx.user.reset();
+                (void)ctx.messages.add(crumb::messages::info, "Logged out everywhere.");
+                return outcome{"logged out everywhere"};
+              }));
+  server.Post("/password", with_session([&](const httplib::Request& req, context& ctx) {
+                if (!ctx.user) return forbidden("not logged in");
+                const auto old_password = text_param(req, "password", 256);
+                const auto new_password = text_param(req, "new_password", 256);
+                if (!old_password || !new_password)
+                  return bad_request("password, new_password: 1 to 256 printable UTF-8 bytes");
+                std::string field;
+                switch (accounts.log_in(*ctx.user, *old_password, field)) {
+                  case example::login_check::wrong_password:
+                    return forbidden("wrong password");
+                  case example::login_check::store_error:
+                    return unavailable("account store unavailable");
+                  case example::login_check::ok:
+                    break;
+                }
+                auto changed = accounts.set_password(*ctx.user, *new_password);
+                if (!changed) return unavailable("account store unavailable");
+                // This session stays logged in under the new password; every other one fails its
+                // hash check from now on.
+                auth.update_session_hash(ctx.s, *changed);
+                (void)ctx.messages.add(crumb::messages::success,
+                                       "Password changed: your other sessions are logged out.");
+                return outcome{"password changed"};
+              }));
+  server.Post("/cart/add", with_session([](const httplib::Request& req, context& ctx) {
+                session<Store>& s = ctx.s;
+                const auto item = text_param(req, "item", 64);
+                if (!item) return bad_request("item: 1 to 64 printable UTF-8 bytes");
+                auto cart = s.template get<std::vector<std::string>>("cart", {});
+                if (cart.size() >= 100) return bad_request("the cart is full");
+                cart.push_back(*item);
+                s.set("cart", cart);
+                return outcome{"added " + *item};
+              }));
+  server.Post("/cart/remove", with_session([](const httplib::Request& req, context& ctx) {
+                session<Store>& s = ctx.s;
+                const auto item = text_param(req, "item", 64);
+                if (!item) return bad_request("item: 1 to 64 printable UTF-8 bytes");
+                auto cart = s.template get<std::vector<std::string>>("cart", {});
+                std::erase(cart, *item);
+                s.set("cart", cart);
+                return outcome{"removed " + *item};
+              }));
+  server.Post(
+      "/history", with_session([](const httplib::Request& req, context& ctx) {
+        session<Store>& s = ctx.s;
+        const auto n = req.has_param("n") ? int_param(req, "n", 1, 1000) : 1;
+        if (!n) return bad_request("n: a whole number from 1 to 1000");
+        auto history = s.template get<std::vector<std::string>>("history", {});
+        for (int i = 0; i < *n; ++i)
+          history.push_back("/products/" + std::to_string(history.size()) +
+                            "?ref=recommendations&utm_source=newsletter&utm_campaign=winter-sale-" +
+                            crumb::new_store_id());
+        s.set("history", history);
+        return outcome{"viewed " + std::to_string(*n) + " pages"};
+      }));
+  server.Post("/history/clear", with_session([](const httplib::Request&, context& ctx) {
+                session<Store>& s = ctx.s;
+                s.erase("history");
+                return outcome{"history cleared"};
+              }));
 
   if (!server.bind_to_port(cfg.host, cfg.port)) {
     std::cerr << "stateless_server: cannot listen on " << cfg.host << ":" << cfg.port << "\n";

@@ -6,7 +6,8 @@
 #pragma once
 
 #if defined(__has_include) && !__has_include(<httplib.h>)
-#  error "crumb/adapter/httplib.hpp needs cpp-httplib (Debian: libcpp-httplib-dev): link crumb::httplib (CMake), crumb-httplib (meson) or -lcpp-httplib"
+#  error \
+      "crumb/adapter/httplib.hpp needs cpp-httplib (Debian: libcpp-httplib-dev): link crumb::httplib (CMake), crumb-httplib (meson) or -lcpp-httplib"
 #endif
 #include <httplib.h>
 
@@ -33,24 +34,30 @@ class httplib_sessions : public adapter_base<Manager> {
   /// session is opened before it runs and committed after.
   template <class Handler>
   httplib::Server::Handler wrap(Handler handler) const {
-    return [this, handler = std::move(handler)](const httplib::Request& req,
-                                                httplib::Response& res) {
-      session s = open(req);
-      handler(req, res, s);
-      commit(s, res);
-    };
+    return
+        [this, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+          session s = open(req);
+          handler(req, res, s);
+          commit(s, res);
+        };
   }
 
   /// The request's session, from all its Cookie headers (for handlers that open and
   /// commit themselves, e.g. to describe the session after it was saved).
   session open(const httplib::Request& req) const {
+    return this->manager_.open(cookie_header(req));
+  }
+
+  /// The request's Cookie headers as one (HTTP/2 and some clients send several), for
+  /// anything else that reads cookies (flash messages).
+  static std::string cookie_header(const httplib::Request& req) {
     std::string header;
     const std::size_t n = req.get_header_value_count("Cookie");
     for (std::size_t i = 0; i < n; ++i) {
       if (i != 0) header += "; ";
       header += req.get_header_value("Cookie", i);
     }
-    return this->manager_.open(header);
+    return header;
   }
 
   /// Commits `s` into `res` (see basic_session_manager::commit()): `Vary: Cookie`, one

@@ -22,7 +22,7 @@ for arg in "$@"; do
 done
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRUMB_BUILD_TESTS=off \
   -DCRUMB_BUILD_EXAMPLES=off >/dev/null
-cmake --build build-bench --target codec_bench instructions -j "${JOBS:-2}" >/dev/null
+cmake --build build-bench --target codec_bench instructions auth_bench -j "${JOBS:-2}" >/dev/null
 out=build-bench/codec_bench.json
 peers=build-bench/peers.json
 build-bench/bin/codec_bench --benchmark_min_time=0.3 --benchmark_out="$out" \
@@ -33,3 +33,17 @@ echo
 echo "Instructions per operation (callgrind, this Release build):"
 echo
 "$python" bench/instructions.py build-bench/bin/instructions
+echo
+echo "What logins, revocations and CSRF add to a request (auth_bench; each row opens the"
+echo "session first, as session/open alone does):"
+echo
+# The Redis row needs a server: a throwaway one on a free port, when redis-server is here.
+redis_port=
+if command -v redis-server >/dev/null; then
+  redis_port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --pidfile "$PWD/build-bench/redis.pid" --logfile "$PWD/build-bench/redis.log" >/dev/null
+  trap 'kill "$(cat build-bench/redis.pid)" 2>/dev/null || true' EXIT
+  sleep 0.3
+fi
+CRUMB_REDIS_PORT=$redis_port build-bench/bin/auth_bench --benchmark_min_time=0.3 2>/dev/null

@@ -1,6 +1,9 @@
 #define BOOST_TEST_MODULE doc_examples
 #include <boost/test/unit_test.hpp>
 
+#include <functional>
+#include <optional>
+
 // The README's snippets live here, between tag markers, so that they compile and run.
 // tag::usage[]
 #include <crumb/crumb.hpp>
@@ -80,6 +83,70 @@ std::string visit(const crumb::native_sessions<>& sessions, std::string_view coo
   return out.cookies.empty() ? "" : out.cookies.front().render();
 }
 // end::native[]
+
+// tag::apps[]
+// Login, flash messages and CSRF kept in the session, as Django's apps keep them: a Django
+// app with the same SECRET_KEY sees the same user, messages and token.
+struct app {
+  crumb::django_sessions<> sessions{crumb::key_ring("django-secret-key")};
+  crumb::auth::authenticator auth{crumb::key_ring("django-secret-key")};
+  crumb::messages::config flash{crumb::key_ring("django-secret-key")};
+};
+
+// POST /login, once the password was checked: `password_field` is what the user table
+// holds (Django's user.password); a change to it logs out every session of the user.
+std::vector<std::string> log_in(const app& a, std::string_view cookie_header,
+                                std::string_view csrf_token, const std::string& user_id,
+                                const std::string& password_field) {
+  auto session = a.sessions.open(cookie_header);
+  crumb::messages::storage messages(a.flash, cookie_header, session);
+  if (crumb::csrf::verify(session, csrf_token) != crumb::errc::ok) return {};        // 403
+  if (a.auth.login(session, user_id, password_field) != crumb::errc::ok) return {};  // 503
+  (void)messages.add(crumb::messages::success, "Welcome back.");
+  const auto flash_cookies = messages.commit();  // before the session's commit: it may spill there
+  if (!flash_cookies) return {};
+  std::vector<std::string> set_cookies;
+  for (const auto& c : *flash_cookies) set_cookies.push_back(c.render());
+  for (const auto& c : a.sessions.commit(session, 200).cookies) set_cookies.push_back(c.render());
+  return set_cookies;
+}
+
+// Any later request: who is logged in (checked against the user's current password field).
+std::string who(const app& a, std::string_view cookie_header,
+                const std::function<std::optional<std::string>(const std::string&)>& password_of) {
+  auto session = a.sessions.open(cookie_header);
+  const crumb::result<std::string> user = a.auth.current_user(session, password_of);
+  return user ? *user : "nobody";
+}
+// end::apps[]
+
+namespace {
+// The cookies a browser sends back after these Set-Cookie lines, over `before`.
+std::string cookies_after(std::string before, const std::vector<std::string>& set_cookies) {
+  for (const std::string& line : set_cookies)
+    before += (before.empty() ? "" : "; ") + line.substr(0, line.find(';'));
+  return before;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(apps_snippet_runs) {
+  const app a;
+  std::string jar;
+  {
+    auto session = a.sessions.open("");
+    const std::string token = crumb::csrf::get_token(session).value();  // on the login form
+    jar = cookies_after("", {a.sessions.commit(session, 200).cookies.at(0).render()});
+    BOOST_TEST(log_in(a, jar, "forged", "42", "pw-field").empty());
+    const auto lines = log_in(a, jar, token, "42", "pw-field");
+    BOOST_REQUIRE(lines.size() == 2u);
+    BOOST_TEST(lines[0].find("messages=") == 0u);
+    jar = cookies_after("", lines);
+  }
+  const auto same = [](const std::string&) -> std::optional<std::string> { return "pw-field"; };
+  const auto changed = [](const std::string&) -> std::optional<std::string> { return "other"; };
+  BOOST_TEST(who(a, jar, same) == "42");
+  BOOST_TEST(who(a, jar, changed) == "nobody");
+}
 
 BOOST_AUTO_TEST_CASE(native_snippet_runs) {
   // Two secrets: the current one signs; the old one (a fallback) still opens its tokens.

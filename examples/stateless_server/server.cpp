@@ -15,7 +15,8 @@
 //                           the request accepts text/html)
 //   POST /login user=NAME password=PW   log in (the first login under a name creates the
 //                           account); a fresh identity and CSRF token (crumb::auth)
-//   POST /logout            flush: empty the session, expire the cookie
+//   POST /logout            flush: empty the session, expire the cookie (the next page
+//                           makes a new session for its CSRF token)
 //   POST /logout/everywhere end every session of this user, on every server (revocation)
 //   POST /password password=OLD new_password=NEW   change it: every other session of the
 //                           user ends at its next request, this one stays logged in
@@ -33,7 +34,10 @@
 // Replies: 400 for bad input, 403 for a missing or wrong CSRF token or password, 409 when a
 // concurrent request (a logout) deleted the session mid-request, 503 (Retry-After) when the
 // session cannot be read or saved (the store cannot answer or is full, the session is too
-// big): the visitor's cookie is then left untouched.
+// big): the visitor's cookies (session and messages) are then left untouched. A logged-in
+// visitor's requests read the store (the account's password field and the revocation
+// generation), so they answer 503 while it is down, even for a session in the cookie.
+// Accounts and generations are entries of the session store and count against its limits.
 #include <crumb/adapter/httplib.hpp>
 #include <crumb/crumb.hpp>
 #include <crumb/messages.hpp>
@@ -303,11 +307,13 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
       const bool redirect = done.status == 200 && html && req.method == "POST";
       // A page shows the messages (once) and carries a CSRF token for its forms; both may
       // change the session, so they come before the commit.
+      // A session emptied by the action (a logout) gets no token: its cookie is deleted,
+      // and the next page makes one.
       std::string csrf_token;
       std::vector<crumb::messages::message> shown;
       if (done.status == 200 && !redirect) {
         shown = messages.read();
-        csrf_token = crumb::csrf::get_token(s).value_or("");
+        if (req.method != "POST" || !s.empty()) csrf_token = crumb::csrf::get_token(s).value_or("");
       }
       if (done.status != 200) {
         res.status = done.status;
@@ -316,16 +322,20 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
       } else if (redirect) {
         res.status = 303;  // Post/Redirect/Get: reloading the page posts nothing again
       }
+      // The messages' commit may move some into the session, so it comes first; their
+      // cookie is sent only if the session is saved too, so that a failed request (503,
+      // 409) changes no cookie at all and no message is lost unseen.
+      std::vector<crumb::cookie::set_cookie> flash_cookies;
       if (done.status < 500) {
-        if (auto flash_cookies = messages.commit()) {
-          for (const crumb::cookie::set_cookie& c : *flash_cookies)
-            res.set_header("Set-Cookie", c.render());
-        } else {
-          std::cerr << cfg.name << ": messages not saved: " << flash_cookies.error().message()
-                    << "\n";
-        }
+        if (auto c = messages.commit())
+          flash_cookies = std::move(*c);
+        else
+          std::cerr << cfg.name << ": messages not saved: " << c.error().message() << "\n";
       }
       web.commit(s, res);  // may turn any of these into 503 or 409
+      if (res.status != 503 && res.status != 409)
+        for (const crumb::cookie::set_cookie& c : flash_cookies)
+          res.set_header("Set-Cookie", c.render());
       if (res.status == 303) {
         res.set_redirect("/", 303);
       } else if (res.status <= 0 || res.status == 200) {

@@ -3,12 +3,15 @@
 WebDriver HTTP API (standard library only), visits two example server processes that share
 a secret and a store. Both listen on 127.0.0.1, so the browser sends both the same cookie.
 
-The visitor counts visits, logs in with the HTML form, fills the cart (one item full of
-markup, which must come back as text), grows the session past 4 KB so that it spills to
-the store, shrinks it back into the cookie, and logs out, alternating between the servers.
-After each step the page must show the right visits, user, cart, history and the place the
-session lives; the sessionid cookie must be HttpOnly (invisible to document.cookie) and
-SameSite=Lax, and gone after logout.
+The visitor counts visits, logs in with the HTML form (name and password), fills the cart
+(one item full of markup, which must come back as text), grows the session past 4 KB so
+that it spills to the store, shrinks it back into the cookie, and logs out, alternating
+between the servers; every form carries the session's CSRF token in its hidden field.
+After each step the page must show the right visits, user, cart, history, the place the
+session lives and the flash messages ("Welcome" after the login, "Logged out." after the
+logout, each exactly once); the sessionid cookie must be HttpOnly (invisible to
+document.cookie) and SameSite=Lax, and gone after logout. A script's fetch() POST needs the
+token too: refused (403) without it, accepted with the one read from the page's form.
 
 Fails, never skips, when Chromium or chromedriver is missing (Debian: chromium,
 chromium-driver; .ci/install-deps installs them).
@@ -26,7 +29,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import Servers, Workdir, free_port, wait_until
+from harness import Servers, Visitor, Workdir, free_port, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -125,13 +128,16 @@ class Browser:
         found = self.call("POST", "/elements", {"using": "css selector", "value": css})
         return [self.call("GET", f"/element/{e[ELEMENT]}/text") for e in found]
 
-    def submit(self, form, value=None):
-        """Types `value` into the form's field (if given) and clicks its button; returns when
-        the page that the redirect leads to has loaded."""
-        if value is not None:
-            field = self.find(f"#{form} input")
-            self.call("POST", f"/element/{field}/clear")
-            self.call("POST", f"/element/{field}/value", {"text": value})
+    def submit(self, form, *values):
+        """Types `values` into the form's visible fields, in order (its hidden CSRF field is
+        left as the page filled it), and clicks its button; returns when the page that the
+        redirect leads to has loaded."""
+        found = self.call("POST", "/elements", {"using": "css selector",
+                                                "value": f"#{form} input:not([type=hidden])"})
+        check(len(found) >= len(values), f"form {form} has {len(found)} fields")
+        for field, value in zip(found, values):
+            self.call("POST", f"/element/{field[ELEMENT]}/clear")
+            self.call("POST", f"/element/{field[ELEMENT]}/value", {"text": value})
         self.click(f"#{form} button")
 
     def click(self, css):
@@ -176,8 +182,10 @@ class Flow:
     def visit(self, server):
         self.b.go(self.base(server) + "/")
 
-    def expect(self, what, server, user=None, cart=(), history=0, lives_in="cookie"):
-        """Checks the page after a GET / (each one counts a visit) and the cookie."""
+    def expect(self, what, server, user=None, cart=(), history=0, lives_in="cookie",
+               messages=()):
+        """Checks the page after a GET / (each one counts a visit), its flash messages
+        ((level, text) pairs; none unless given) and the cookies."""
         self.steps += 1
         self.visits += 1
         b = self.b
@@ -189,18 +197,27 @@ class Flow:
                 "user": user if user is not None else "(not logged in)", "cart": list(cart),
                 "history": str(history), "lives_in": lives_in}
         check(shown == want, f"{what}: the page shows {shown}, expected {want}")
+        flashed = b.script("return [...document.querySelectorAll('#messages li')]"
+                           ".map(e => [e.className, e.textContent]);")
+        check(flashed == [list(m) for m in messages],
+              f"{what}: the page shows the messages {flashed}, expected {list(messages)}")
+        check(b.script("return document.querySelector('#cart-add input[type=hidden]')"
+                       ".name;") == "csrfmiddlewaretoken", f"{what}: no CSRF field in the forms")
         cookie = b.cookies().get("sessionid")
         check(cookie is not None, f"{what}: no sessionid cookie")
         check(cookie["httpOnly"] is True, f"{what}: sessionid is not HttpOnly: {cookie}")
         check(cookie.get("sameSite") == "Lax", f"{what}: sessionid is not SameSite=Lax: {cookie}")
         check(cookie["domain"] == "127.0.0.1" and cookie["path"] == "/",
               f"{what}: sessionid for {cookie['domain']}{cookie['path']}")
+        # Shown, so gone: the messages cookie is deleted by the page that shows them.
+        check("messages" not in b.cookies(), f"{what}: the messages cookie is still there")
         js = b.script("return document.cookie;")
         check("sessionid" not in js, f"{what}: document.cookie shows it: {js!r}")
         cookie_size = len(cookie["value"])
         print(f"{self.steps:2d}  {what:<34} -> {server} | visits {self.visits:2d} | "
               f"user {user or '-':<5} | cart {len(cart)} | history {history:3d} | "
-              f"in {lives_in:<6} | cookie {cookie_size:4d} B")
+              f"in {lives_in:<6} | cookie {cookie_size:4d} B"
+              + "".join(f" | {level}: {text}" for level, text in messages))
         return cookie
 
     def run(self):
@@ -211,20 +228,24 @@ class Flow:
         self.expect("same cookie, other process", "B")
 
         before = b.cookies()["sessionid"]["value"]
-        b.submit("login", "alice")
-        after = self.expect("log in (form)", "B", user="alice")["value"]
+        token_before = self.csrf_token()
+        b.submit("login", "alice", "correct horse")
+        after = self.expect("log in (form)", "B", user="alice",
+                            messages=[("success", "Welcome, alice.")])["value"]
         check(after != before, "log in: the session cookie did not change")
         check(not b.texts("#login"), "logged in, yet the login form is shown")
+        check(self.fetch_post("/cart/add", token_before) == "403",
+              "a CSRF token from before the login still works after it")
 
         self.visit("A")
-        self.expect("visit", "A", user="alice")
+        self.expect("visit (the welcome shown once)", "A", user="alice")
         b.submit("cart-add", "book")
         self.expect("add to cart (form)", "A", user="alice", cart=["book"])
         b.submit("cart-add", MARKUP_ITEM)
         self.expect("add markup to cart", "A", user="alice", cart=["book", MARKUP_ITEM])
         check(b.script("return document.querySelectorAll('#cart b, #cart script').length;") == 0,
               "the cart item's markup became elements: not escaped")
-        hidden = b.script("return [...document.querySelectorAll('.cart-remove input')]"
+        hidden = b.script("return [...document.querySelectorAll('.cart-remove input[name=item]')]"
                           ".map(e => e.value);")
         check(hidden == ["book", MARKUP_ITEM], f"the remove forms carry {hidden}")
 
@@ -251,53 +272,100 @@ class Flow:
         before = b.cookies()["sessionid"]["value"]
         b.submit("logout")
         self.visits = 0
-        after = self.expect("log out (form) and visit", "B")["value"]
+        after = self.expect("log out (form) and visit", "B",
+                            messages=[("info", "Logged out.")])["value"]
         check(after != before, "log out: the old session cookie is still there")
-        # Without the redirected visit the browser keeps no cookie at all: log out from the
-        # page with fetch() and stop at the 303.
-        logout_by_fetch = """
-            const done = arguments[arguments.length - 1];
-            fetch('/logout', {method: 'POST', body: new URLSearchParams(), redirect: 'manual',
-                              headers: {'Accept': 'text/html'}})
-              .then(r => done(r.type + ' ' + r.status), e => done('error ' + e));"""
-        kind = b.call("POST", "/execute/async", {"script": logout_by_fetch, "args": []})
+        # Without the redirected visit the browser keeps no session cookie: log out from
+        # the page with fetch() and stop at the 303. A script must send the CSRF token (the
+        # page's, from its forms' hidden field): without it, 403 and nothing changes.
+        session = b.cookies()["sessionid"]["value"]
+        check(self.fetch_post("/logout", None) == "403", "logout by fetch without a token")
+        check(b.cookies().get("sessionid", {}).get("value") == session,
+              "a refused logout changed the session cookie")
+        kind = self.fetch_post("/logout", self.csrf_token())
         check(kind == "opaqueredirect 0", f"logout by fetch: {kind}")
-        left = sorted(b.cookies())
-        check("sessionid" not in left, f"after logout the browser still has cookies {left}")
+        left = b.cookies()
+        check("sessionid" not in left, f"after logout the browser still has cookies {sorted(left)}")
+        check("messages" in left and left["messages"]["httpOnly"] is True,
+              f"after logout by fetch, the message waits in an HttpOnly cookie: {sorted(left)}")
         self.steps += 1
-        print(f"{self.steps:2d}  {'log out, no redirected visit':<34} -> B | no cookie left")
+        print(f"{self.steps:2d}  {'log out by fetch, no visit':<34} -> B | no session cookie, "
+              "a message waiting")
         self.visit("A")
         self.visits = 0
-        self.expect("a new visitor", "A")
+        self.expect("a new visitor", "A", messages=[("info", "Logged out.")])
+        self.visit("B")
+        self.expect("visit (the message shown once)", "B")
+
+    def csrf_token(self):
+        """The token the page's forms carry (Django's hidden csrfmiddlewaretoken)."""
+        return self.b.script(
+            "return document.querySelector('input[name=csrfmiddlewaretoken]').value;")
+
+    def fetch_post(self, path, token):
+        """POST `path` from the page with fetch(), with the CSRF token in X-CSRFToken (none
+        when None), as a browser does (HTML accepted, redirects not followed): the response's
+        type and status ("opaqueredirect 0" for the 303), or its status alone."""
+        script = """
+            const [path, token, done] = arguments;
+            const headers = {'Accept': 'text/html'};
+            if (token !== null) headers['X-CSRFToken'] = token;
+            fetch(path, {method: 'POST', body: new URLSearchParams(), redirect: 'manual',
+                         headers: headers})
+              .then(r => done(r.type === 'basic' ? String(r.status) : r.type + ' ' + r.status),
+                    e => done('error ' + e));"""
+        return self.b.call("POST", "/execute/async", {"script": script, "args": [path, token]})
 
 
 def http_checks(servers):
     """What a form's POST gets without a browser: JSON for a JSON client, HTML for one that
-    accepts it; bad input is a 400 either way."""
-    def post(path, body, accept=None):
-        conn = http.client.HTTPConnection("127.0.0.1", servers.ports["A"], timeout=10)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        if accept:
-            headers["Accept"] = accept
-        conn.request("POST", path, body=body, headers=headers)
-        resp = conn.getresponse()
-        out = resp.status, resp.getheader("Content-Type"), resp.getheader("Location"), resp.read()
-        conn.close()
-        return out
+    accepts it; bad input is a 400 either way, and no CSRF token a 403. The token comes
+    from a first page, with the session cookie it belongs to (a visitor's jar)."""
+    port = servers.ports["A"]
+    v = Visitor("http")
+    status, body, _, _ = v.request(port, "GET", "/")
+    check(status == 200 and v.csrf_token, f"first page: {status} {body}")
+    token = v.csrf_token
 
-    status, ctype, _, body = post("/cart/add", "item=tea+%26+cake")
-    check(status == 200 and ctype == "application/json" and
-          json.loads(body)["cart"] == ["tea & cake"], f"JSON client, form body: {status} {body}")
-    status, ctype, _, body = post("/login", "user=", accept="application/json")
-    check((status, ctype, body) == (400, "text/plain", b"user: 1 to 64 printable UTF-8 bytes\n"),
+    def post(path, form, accept=None, field=True):
+        """The token in the form (as a browser's form sends it), or in X-CSRFToken."""
+        form = dict(form, csrfmiddlewaretoken=token) if field else form
+        status, body, _, cookies = v.request(port, "POST", path, form=form,
+                                             token=None if field else token,
+                                             headers={"Accept": accept} if accept else None)
+        return status, v.headers.get("Content-Type"), v.headers.get("Location"), body, cookies
+
+    status, ctype, _, body, _ = post("/cart/add", {"item": "tea & cake"})
+    check(status == 200 and ctype == "application/json" and body["cart"] == ["tea & cake"],
+          f"JSON client, form body: {status} {body}")
+    status, ctype, _, body, _ = post("/cart/add", {"item": "jam"}, field=False)
+    check(status == 200 and body["cart"] == ["tea & cake", "jam"],
+          f"JSON client, token in X-CSRFToken: {status} {body}")
+    status, ctype, _, body, _ = post("/login", {"user": ""}, accept="application/json")
+    check((status, ctype, body) == (400, "text/plain", "user: 1 to 64 printable UTF-8 bytes\n"),
           f"JSON client, bad input: {status} {ctype} {body}")
     html = "text/html,application/xhtml+xml,*/*;q=0.8"
-    status, ctype, _, body = post("/login", "user=", accept=html)
-    check(status == 400 and ctype.startswith("text/html") and b"Error 400" in body,
+    status, ctype, _, body, _ = post("/login", {"user": ""}, accept=html)
+    check(status == 400 and ctype.startswith("text/html") and "Error 400" in body,
           f"browser, bad input: {status} {ctype} {body}")
-    status, _, location, body = post("/cart/add", "item=x", accept=html)
+    status, _, location, body, _ = post("/cart/add", {"item": "x"}, accept=html)
     check(status == 303 and location == "/", f"browser, form POST: {status} {location}")
-    print("    form bodies: JSON for JSON clients, 303 or an HTML 400 for browsers")
+    # Without the token, or with a forged one: 403, and the session as it was.
+    forged = "A" * len(token)
+    for what, form, accept in (("JSON client, no token", {"item": "y"}, None),
+                               ("browser, forged token", {"item": "y", "csrfmiddlewaretoken":
+                                                          forged}, html)):
+        status, body, _, cookies = v.request(port, "POST", "/cart/add", form=form, token=None,
+                                             headers={"Accept": accept} if accept else None)
+        ctype = v.headers.get("Content-Type")
+        check(status == 403 and "CSRF token missing or incorrect" in body and not cookies and
+              ctype.startswith("text/html" if accept else "text/plain"),
+              f"{what}: {status} {ctype} {cookies} {body}")
+    status, body, _, _ = v.request(port, "GET", "/")
+    check(status == 200 and body["cart"] == ["tea & cake", "jam", "x"],
+          f"after the refused POSTs: {status} {body}")
+    print("    form bodies: JSON for JSON clients, 303 or an HTML 400 for browsers, "
+          "403 without the CSRF token")
 
 
 def main():

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Fault injection, end to end: two example servers share a store; visitors (some with the
-session in the cookie, some spilled to the store) go on while the store is broken on
-purpose: entry files deleted, corrupted, made unreadable; the store directory read-only;
-Redis killed and restarted, and stopped (SIGSTOP).
+session in the cookie, some spilled to the store, two of them logged in: every request of
+theirs reads the account and its revocations from the store) go on while the store is
+broken on purpose: entry files deleted, corrupted, made unreadable; the store directory
+read-only; Redis killed and restarted, and stopped (SIGSTOP).
 
 Passes when every request is answered within its timeout (2 s; the Redis timeout is
 0.5 s), a request the store cannot serve gets 503 and leaves the cookie alone, temporary
-faults lose no session, and a permanent fault loses exactly the session it hit.
+faults lose no session and log nobody out, and a permanent fault loses exactly the session
+it hit.
 
 usage: faults_test.py path/to/stateless_server
 """
@@ -25,13 +27,16 @@ class Run:
         self.servers, self.label = servers, store_label
         self.faults = self.sent = self.answered = self.unavailable = 0
         self.lost, self.problems, self.visits = [], [], {}
+        self.users = {}  # visitor name -> the user it is logged in as
+        self.shown = {}  # visitor name -> the flash messages its pages showed
+        self.waiting_message = False  # whether stored-member was given one to wait
         self.slowest = 0.0
 
-    def request(self, v, server, method, path):
+    def request(self, v, server, method, path, form=None):
         self.sent += 1
         try:
             status, body, took, cookies = v.request(self.servers.ports[server], method, path,
-                                                    timeout=5)
+                                                    timeout=5, form=form)
         except OSError as e:
             self.problems.append(f"{v.name} {method} {path} on {server}: no answer ({e})")
             return None, None
@@ -51,6 +56,7 @@ class Run:
         """GET /: the counter must go on from where it was, or restart at 1 (lost)."""
         status, body = self.request(v, server, "GET", "/")
         if status == 200:
+            self.shown.setdefault(v.name, []).extend(m["text"] for m in body["messages"])
             want = self.visits.get(v.name, 0) + 1
             if body["visits"] != want:
                 if body["visits"] == 1:
@@ -58,6 +64,9 @@ class Run:
                 else:
                     self.problems.append(f"{v.name}: visits {body['visits']}, expected {want}")
             self.visits[v.name] = body["visits"]
+            if body["user"] != self.users.get(v.name):
+                self.problems.append(f"{v.name} on {server}: user {body['user']}, expected "
+                                     f"{self.users.get(v.name)}")
         return status
 
     def settle(self, visitors):
@@ -91,26 +100,56 @@ class Run:
         print(f"  fault {self.faults}: {what:<44} sessions lost: {len(lost)}"
               f"{' (the one it hit: permanent)' if hit else ''}")
 
+    def check_messages(self):
+        """The waiting "Welcome" was shown exactly once, faults or not."""
+        if not self.waiting_message:
+            return
+        welcome = [t for t in self.shown.get("stored-member", []) if t.startswith("Welcome")]
+        if welcome != ["Welcome, stored-member."]:
+            self.problems.append(f"stored-member's waiting message was shown {welcome}")
+
     def report(self):
+        self.check_messages()
         print(f"{self.label}: faults injected {self.faults}, requests sent {self.sent}, "
               f"answered {self.answered} (503 while the store was out: {self.unavailable}), "
               f"slowest {self.slowest:.2f} s, sessions lost {len(self.lost)} "
-              f"({', '.join(self.lost) or 'none'})")
+              f"({', '.join(self.lost) or 'none'}), logged in throughout: {len(self.users)}")
         for p in self.problems:
             print("  PROBLEM:", p)
         return not self.problems and self.answered == self.sent
 
 
 def start_visitors(run):
-    cookie = [Visitor(f"cookie{i}") for i in range(3)]
-    stored = [Visitor(f"stored{i}") for i in range(4)]
+    """Visitors with the session in the cookie, spilled ones, and two logged in (one of
+    each: cookie-member, stored-member). Every first page brings the CSRF token the POSTs
+    carry."""
+    cookie = [Visitor(f"cookie{i}") for i in range(3)] + [Visitor("cookie-member")]
+    stored = [Visitor(f"stored{i}") for i in range(4)] + [Visitor("stored-member")]
     for v in cookie + stored:
         run.visit(v, "A")
     for v in stored:
         status, body = run.request(v, "B", "POST", "/history?n=100")
         if status != 200 or body["lives_in"] != "store" or v.store_id() is None:
             raise RuntimeError(f"{v.name} did not spill: {status} {body}")
+    for v in (cookie[-1], stored[-1]):
+        status, body = run.request(v, "A", "POST", "/login",
+                                   form={"user": v.name, "password": "pw-" + v.name})
+        if status != 200 or body["user"] != v.name:
+            raise RuntimeError(f"{v.name} did not log in: {status} {body}")
+        run.users[v.name] = v.name
     return cookie, stored
+
+
+def wait_a_message(run, v):
+    """A flash message waiting through a fault: the form-posted login of a browser is
+    answered with a redirect, so its "Welcome" waits in the messages cookie for the next
+    page. A 503 must leave that cookie alone; the message shows once the store is back."""
+    status, _, _, _ = v.request(run.servers.ports["B"], "POST", "/login",
+                                form={"user": v.name, "password": "pw-" + v.name},
+                                headers={"Accept": "text/html"})
+    if status != 303 or "messages" not in v.jar:
+        raise RuntimeError(f"no message waits for {v.name}: {status} {v.jar}")
+    run.waiting_message = True
 
 
 def file_store_faults(binary, work):
@@ -127,12 +166,17 @@ def file_store_faults(binary, work):
         run.fault("entry made unreadable (chmod 000)", everyone,
                   lambda: os.chmod(entry(target), 0), lambda: os.chmod(entry(target), 0o600),
                   during=only(target, 503))
+        # Read-only: spilled sessions cannot be saved; accounts can still be read. The
+        # page of a stored-member with a message waiting reads it, then fails to save.
+        wait_a_message(run, stored[-1])
         run.fault("store directory read-only (chmod 500)", everyone,
                   lambda: os.chmod(store, 0o500), lambda: os.chmod(store, 0o700),
                   during=lambda name: 503 if name.startswith("stored") else 200)
+        # Unreadable: neither spilled sessions nor accounts (a login needs its account).
         run.fault("store directory unreadable (chmod 000)", everyone,
                   lambda: os.chmod(store, 0), lambda: os.chmod(store, 0o700),
-                  during=lambda name: 503 if name.startswith("stored") else 200)
+                  during=lambda name: 503 if name.startswith("stored") or "member" in name
+                  else 200)
 
         def corrupt():
             with open(entry(stored[2]), "r+b") as f:
@@ -156,7 +200,9 @@ def redis_faults(binary, work):
     try:
         cookie, stored = start_visitors(run)
         everyone = cookie + stored
-        spilled_503 = lambda name: 503 if name.startswith("stored") else 200
+        # Spilled sessions and logins (their accounts) need Redis; cookie sessions do not.
+        spilled_503 = lambda name: 503 if name.startswith("stored") or "member" in name \
+            else 200
 
         def restart():
             redis.start()

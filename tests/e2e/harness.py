@@ -1,5 +1,6 @@
 """Shared by the end-to-end tests: example server processes, a throwaway Redis, and
-visitors that keep their cookies the way a browser does. Standard library only."""
+visitors that keep their cookies and their CSRF token the way a browser does. Standard
+library only."""
 
 import base64
 import http.client
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 
 def free_port():
@@ -143,28 +145,47 @@ class Servers:
                 proc.kill()
 
 
+# Visitor.request's default token: the one from the last page the visitor saw.
+OWN_TOKEN = object()
+
+
 class Visitor:
-    """A browser's cookie jar and one request at a time."""
+    """A browser's cookie jar and one request at a time. Like a page's script, it keeps the
+    CSRF token of the last JSON page it got and sends it with every POST (X-CSRFToken)."""
 
     def __init__(self, name):
         self.name = name
         self.jar = {}
+        self.csrf_token = None
+        self.headers = None  # of the last response
 
-    def request(self, port, method, path, timeout=10.0):
-        """(status, body as JSON or text, seconds taken, Set-Cookie lines)."""
-        headers = {}
+    def request(self, port, method, path, timeout=10.0, form=None, token=OWN_TOKEN,
+                headers=None):
+        """(status, body as JSON or text, seconds taken, Set-Cookie lines). A POST always has
+        a body (cpp-httplib answers 400 to one without Content-Length): `form` urlencoded,
+        or empty; and the CSRF token: the visitor's own unless `token` is given (None: no
+        token)."""
+        headers = dict(headers or {})
         if self.jar:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
+        body = None
+        if method == "POST":
+            body = urllib.parse.urlencode(form or {}).encode()
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            token = self.csrf_token if token is OWN_TOKEN else token
+            if token is not None:
+                headers["X-CSRFToken"] = token
         start = time.monotonic()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
-            conn.request(method, path, body=b"" if method == "POST" else None, headers=headers)
+            conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
             raw = resp.read()
             set_cookies = resp.headers.get_all("Set-Cookie") or []
         finally:
             conn.close()
         took = time.monotonic() - start
+        self.headers = resp.headers
         for line in set_cookies:
             pair = line.split(";", 1)[0]
             name, _, value = pair.partition("=")
@@ -176,7 +197,22 @@ class Visitor:
             body = json.loads(raw)
         except ValueError:
             body = raw.decode(errors="replace")
+        if resp.status == 200 and isinstance(body, dict) and body.get("csrf_token"):
+            self.csrf_token = body["csrf_token"]
         return resp.status, body, took, set_cookies
+
+    def post(self, port, path, form=None, **kwargs):
+        """A POST with the visitor's token (see request()): (status, body)."""
+        status, body, _, _ = self.request(port, "POST", path, form=form, **kwargs)
+        return status, body
+
+    def get(self, port, path="/"):
+        status, body, _, _ = self.request(port, "GET", path)
+        return status, body
+
+    def login(self, port, user, password):
+        """Logs in through POST /login (a form body, as a browser sends it): (status, body)."""
+        return self.post(port, "/login", {"user": user, "password": password})
 
     def store_id(self):
         """The store id the session cookie refers to, or None for a session in the cookie."""

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Load, end to end and bounded: 24 visitors at once, 200 requests each, alternating
 between two example server processes that share a store; a third of the visitors have
-sessions spilled to the store. Every counter must come back exact (visits, cart, history)
-and no request may get a 5xx.
+sessions spilled to the store, a quarter log in (each of their requests then reads the
+account and its revocations from the store). Every POST carries the CSRF token of the last
+page, as a browser's would. Every counter must come back exact (visits, cart, history),
+every logged-in visitor must stay logged in, and no request may get a 5xx.
 
 usage: load_test.py path/to/stateless_server [file] [redis]   (both by default)
 """
@@ -18,12 +20,13 @@ VISITORS, REQUESTS = 24, 200
 lock = threading.Lock()
 
 
-def walk(v, servers, spilled, problems, counts):
-    """One visitor's requests, each checked against what it must have become."""
-    visits, cart, history = 0, 0, 0
+def walk(v, servers, spilled, logged_in, problems, counts):
+    """One visitor's requests, each checked against what it must have become. The first is
+    a GET / (its page brings the CSRF token the POSTs need)."""
+    visits, cart, history, user = 0, 0, 0, None
 
-    def call(i, method, path):
-        status, body, _, _ = v.request(servers.ports["AB"[i % 2]], method, path)
+    def call(i, method, path, form=None):
+        status, body, _, _ = v.request(servers.ports["AB"[i % 2]], method, path, form=form)
         with lock:
             counts[status // 100] = counts.get(status // 100, 0) + 1
         if status != 200:
@@ -32,8 +35,11 @@ def walk(v, servers, spilled, problems, counts):
         return body
 
     for i in range(REQUESTS):
-        if spilled and i == 0:
+        if spilled and i == 1:
             body, history = call(i, "POST", "/history?n=100"), 100
+        elif logged_in and i == 2:
+            user = f"load-{v.name}"
+            body = call(i, "POST", "/login", {"user": user, "password": f"pw-{v.name}"})
         elif i % 10 == 5:
             cart += 1
             body = call(i, "POST", f"/cart/add?item={v.name}-{cart}")
@@ -42,12 +48,12 @@ def walk(v, servers, spilled, problems, counts):
             body = call(i, "GET", "/")
         if body is None:
             return
-        got = (body["visits"], len(body["cart"]), body["history"])
-        if got != (visits, cart, history):
-            problems.append(f"{v.name} request {i}: (visits, cart, history) {got}, "
-                            f"expected {(visits, cart, history)}")
+        got = (body["visits"], len(body["cart"]), body["history"], body["user"])
+        if got != (visits, cart, history, user):
+            problems.append(f"{v.name} request {i}: (visits, cart, history, user) {got}, "
+                            f"expected {(visits, cart, history, user)}")
             return
-        if spilled and body["lives_in"] != "store":
+        if spilled and i >= 1 and body["lives_in"] != "store":
             problems.append(f"{v.name} request {i}: session left the store")
             return
 
@@ -60,7 +66,8 @@ def run(binary, kind):
     problems, counts = [], {}
     try:
         visitors = [Visitor(f"v{i}") for i in range(VISITORS)]
-        threads = [threading.Thread(target=walk, args=(v, servers, i % 3 == 0, problems, counts))
+        threads = [threading.Thread(target=walk, args=(v, servers, i % 3 == 0, i % 4 == 0,
+                                                   problems, counts))
                    for i, v in enumerate(visitors)]
         start = time.monotonic()
         for t in threads:

@@ -1,4 +1,5 @@
 #define BOOST_TEST_MODULE auth
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
@@ -139,11 +140,46 @@ BOOST_AUTO_TEST_CASE(a_password_changed_in_this_session_keeps_it) {
   s.set("cart", 3);
   user_table users;
   users.passwords["7"] = "changed";
-  a.update_session_hash(s, "changed");
+  BOOST_REQUIRE(a.update_session_hash(s, "7", "changed") == errc::ok);
   BOOST_TEST(a.current_user(s, users).value() == "7");
   BOOST_TEST(s.get<int>("cart").value() == 3);  // the session's data stays
   auto elsewhere = m.open(other.header());
   BOOST_TEST(a.current_user(elsewhere, users).error() == errc::auth_hash_mismatch);
+
+  // Another user's password changed from this session (an administrator's): this
+  // session's login is left as it is; an anonymous session gets no hash planted.
+  auto admin = m.open(logged_in(m, a).header());
+  BOOST_TEST(a.update_session_hash(admin, "8", "eight's new") == errc::not_found);
+  BOOST_TEST(!admin.modified());
+  auto anonymous = m.open("");
+  BOOST_TEST(a.update_session_hash(anonymous, "7", "changed") == errc::not_found);
+  BOOST_TEST(!anonymous.contains(auth::hash_key));
+}
+
+BOOST_AUTO_TEST_CASE(update_session_hash_moves_a_stored_session) {
+  // A fresh identity, as at login: the stored entry moves, the old cookie reaches nothing.
+  store_type store;
+  crumb::session_settings settings;
+  settings.oversize = crumb::oversize_policy::spill;
+  const manager m(crumb::key_ring(secret), store, settings);
+  const authenticator a{crumb::key_ring(secret)};
+  jar browser = logged_in(m, a);
+  {
+    auto s = m.open(browser.header());
+    s.set("big", crumb_test::big_text());
+    browser.receive(m.commit(s, 200).cookies);
+  }
+  const std::string before = browser.header();
+  auto s = m.open(before);
+  BOOST_REQUIRE(s.in_store());
+  BOOST_REQUIRE(a.update_session_hash(s, "7", "changed") == errc::ok);
+  browser.receive(m.commit(s, 200).cookies);
+  BOOST_TEST(browser.header() != before);
+  BOOST_TEST(m.open(before).empty());
+  user_table users;
+  users.passwords["7"] = "changed";
+  auto now = m.open(browser.header());
+  BOOST_TEST(a.current_user(now, users).value() == "7");
 }
 
 BOOST_AUTO_TEST_CASE(nobody_logged_in) {
@@ -253,6 +289,56 @@ BOOST_AUTO_TEST_CASE(lookup_errors_are_returned_untouched) {
   BOOST_TEST(a.current_user(s, no_user).error() == errc::not_found);
   const auto found = [](const std::string&) -> crumb::result<std::string> { return password; };
   BOOST_TEST(a.current_user(s, found).value() == "7");
+
+  // An error of another category comes back as it is, not read as one of crumb's codes
+  // (errno 14 is crumb's not_found by number, 20 its auth_hash_mismatch).
+  for (const int e : {14, 20, 21, 2}) {
+    const auto broken = [e](const std::string&) -> crumb::result<std::string> {
+      return std::error_code(e, std::generic_category());
+    };
+    const auto got = a.current_user(s, broken);
+    BOOST_TEST(got.error() == std::error_code(e, std::generic_category()));
+    BOOST_TEST(!s.modified());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(djangos_legacy_sha1_hash_when_asked) {
+  // Django 3.1/3.2 with DEFAULT_HASHING_ALGORITHM = "sha1" writes this hash (computed by
+  // Django 3.2: salted_hmac(..., algorithm="sha1").hexdigest()).
+  const std::string sha1_hash = "2b19785d53131c123f66988e1e840ca377b23953";
+  const manager m{crumb::key_ring(secret)};
+  const auto session_with = [&](const std::string& hash) {
+    jar browser;
+    auto s = m.open("");
+    s.set(auth::user_id_key, "7");
+    s.set(auth::backend_key, auth::model_backend);
+    s.set(auth::hash_key, hash);
+    s.set("cart", 1);
+    browser.receive(m.commit(s, 200).cookies);
+    return browser;
+  };
+  const jar legacy = session_with(sha1_hash);
+  const authenticator strict{crumb::key_ring(secret)};
+  auto refused = m.open(legacy.header());
+  BOOST_TEST(strict.current_user(refused, user_table{}).error() == errc::auth_hash_mismatch);
+  if constexpr (crumb::has_sha1<crumb::default_hmac_sha256>) {
+    auth::auth_options opts;
+    opts.accept_legacy_sha1 = true;
+    const authenticator lenient{crumb::key_ring(secret), opts};
+    auto s = m.open(legacy.header());
+    BOOST_TEST(lenient.current_user(s, user_table{}).value() == "7");
+    BOOST_TEST(!s.modified());  // kept as it is: a Django still on SHA-1 reads it
+    const auto match = lenient.matching_secret(s.data(), password);
+    BOOST_TEST((match && match.legacy_sha1 && match.key == 0u));
+    // Not a SHA-1 of another password.
+    user_table changed;
+    changed.passwords["7"] = "other";
+    BOOST_TEST(lenient.current_user(s, changed).error() == errc::auth_hash_mismatch);
+  } else {
+    auth::auth_options opts;
+    opts.accept_legacy_sha1 = true;
+    BOOST_CHECK_THROW((authenticator{crumb::key_ring(secret), opts}), std::invalid_argument);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_session_that_cannot_be_read_is_not_taken_for_anonymous) {
@@ -306,23 +392,119 @@ BOOST_AUTO_TEST_CASE(file_store) {
   // The generation is in a file: a new process (a new store object) sees it.
   crumb::file_store reopened(dir.path);
   auth::generations<crumb::file_store> g(reopened);
-  BOOST_TEST(!g.current("7").value().empty());
-  BOOST_TEST(g.current("never revoked").value().empty());
+  BOOST_TEST(!g.current("7").value().id.empty());
+  BOOST_TEST(g.current("7").value().revoked_at > 0);
+  BOOST_TEST(g.current("never revoked").value().id.empty());
 }
 
-BOOST_AUTO_TEST_CASE(sessions_logged_in_by_django_are_revoked_too) {
-  // A session without crumb's generation (Django logged it in) is good until the first
-  // revocation, and refused after it.
-  crumb::memory_store store;
-  const manager m{crumb::key_ring(secret)};
-  const authenticator a(crumb::key_ring(secret), {}, &store);
+namespace {
+// A clock tests move: the manager copies its clock, so it reads a shared time.
+struct movable_clock {
+  const crumb::time_point* at;
+  crumb::time_point now() const { return *at; }
+};
+using moving_manager =
+    crumb::basic_session_manager<crumb::profile::django, store_type, movable_clock>;
+
+// A session as Django's login leaves it: the three keys, no crumb generation, signed now.
+std::string django_login(const moving_manager& m) {
   auto s = m.open("");
   s.set(auth::user_id_key, "7");
   s.set(auth::backend_key, auth::model_backend);
   s.set(auth::hash_key, django_hash);
-  BOOST_TEST(a.current_user(s, user_table{}).value() == "7");
+  return "sessionid=" + m.commit(s, 200).cookies.at(0).value;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(sessions_logged_in_by_django_are_judged_by_their_time) {
+  // A session without crumb's generation (Django logged it in) is good until a
+  // revocation; after it, one signed before the revocation is refused, one signed after
+  // it is taken in (given the generation): Django's logins go on working.
+  crumb::memory_store store;
+  crumb::time_point now = std::chrono::system_clock::now();
+  const moving_manager m{crumb::key_ring(secret), {}, {}, movable_clock{&now}};
+  const authenticator a(crumb::key_ring(secret), {}, &store);
+  const std::string before = django_login(m);
+  {
+    auto s = m.open(before);
+    BOOST_TEST(a.current_user(s, user_table{}).value() == "7");
+    BOOST_TEST(!s.modified());  // never revoked: nothing to record
+  }
   BOOST_REQUIRE(a.revoke_all("7").has_value());
-  BOOST_TEST(a.current_user(s, user_table{}).error() == errc::revoked);
+  auto old = m.open(before);
+  BOOST_TEST(a.current_user(old, user_table{}).error() == errc::revoked);
+  BOOST_TEST(old.empty());
+
+  now += std::chrono::seconds(2);  // Django logs the user in again, after the revocation
+  const std::string after = django_login(m);
+  auto s = m.open(after);
+  BOOST_TEST(a.current_user(s, user_table{}).value() == "7");
+  BOOST_TEST(s.get<std::string>(auth::generation_key).value() ==
+             auth::generations<crumb::memory_store>(store).current("7").value().id);
+  // The next revocation ends it too.
+  jar browser;
+  browser.receive(m.commit(s, 200).cookies);
+  BOOST_REQUIRE(a.revoke_all("7").has_value());
+  now += std::chrono::seconds(2);
+  auto later = m.open(browser.header());
+  BOOST_TEST(a.current_user(later, user_table{}).error() == errc::revoked);
+}
+
+BOOST_AUTO_TEST_CASE(logging_in_again_does_not_revive_a_revoked_session) {
+  // A copy of a stored session's cookie, taken before a revocation, stays dead when its
+  // owner logs in again from the same browser: the login flushes a session of an older
+  // generation, and renews the identity of any other.
+  store_type sessions, revocations;
+  crumb::session_settings settings;
+  settings.oversize = crumb::oversize_policy::spill;
+  const manager m(crumb::key_ring(secret), sessions, settings);
+  const authenticator a(crumb::key_ring(secret), {}, &revocations);
+  jar browser = logged_in(m, a);
+  {
+    auto s = m.open(browser.header());
+    s.set("big", crumb_test::big_text());
+    browser.receive(m.commit(s, 200).cookies);
+  }
+  const std::string stolen = browser.header();
+  BOOST_REQUIRE(a.revoke_all("7").has_value());
+  auto s = m.open(stolen);  // the owner logs in again, without a request in between
+  BOOST_REQUIRE(a.login(s, "7", password) == errc::ok);
+  BOOST_TEST(!s.contains("big"));  // flushed: it was of the older generation
+  browser.receive(m.commit(s, 200).cookies);
+  auto copy = m.open(stolen);
+  BOOST_TEST(!a.current_user(copy, user_table{}).has_value());
+  auto own = m.open(browser.header());
+  BOOST_TEST(a.current_user(own, user_table{}).value() == "7");
+
+  // The same user, same password, same generation: the data stays, the identity is new.
+  {
+    auto t = m.open(browser.header());
+    t.set("big", crumb_test::big_text());
+    browser.receive(m.commit(t, 200).cookies);
+  }
+  const std::string before = browser.header();
+  auto again = m.open(before);
+  BOOST_REQUIRE(a.login(again, "7", password) == errc::ok);
+  BOOST_TEST(again.contains("big"));
+  browser.receive(m.commit(again, 200).cookies);
+  BOOST_TEST(m.open(before).empty());
+  BOOST_TEST(m.open(browser.header()).contains("big"));
+}
+
+BOOST_AUTO_TEST_CASE(a_broken_generation_entry_is_refused_not_ignored) {
+  crumb::memory_store store;
+  const manager m{crumb::key_ring(secret)};
+  const authenticator a(crumb::key_ring(secret), {}, &store);
+  const jar browser = logged_in(m, a);
+  const std::string id = auth::generations<crumb::memory_store>::entry_id("7");
+  for (const std::string bad : {"", "short 5", "aaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaa x",
+                                "aaaaaaaaaaaaaaaaaaaaaa -1", "aaaaaaaaaaaaaaaaaaaaaa 5 "}) {
+    (void)store.erase(id);
+    BOOST_REQUIRE(store.create(id, bad, std::chrono::hours(1)));
+    auto s = m.open(browser.header());
+    BOOST_TEST(a.current_user(s, user_table{}).error() == errc::malformed, bad);
+    BOOST_TEST(!s.modified());
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_store_that_cannot_answer_is_reported_not_guessed) {
@@ -345,24 +527,41 @@ BOOST_AUTO_TEST_CASE(a_store_that_cannot_answer_is_reported_not_guessed) {
   BOOST_TEST(a.current_user(back, user_table{}).value() == "7");
 }
 
-BOOST_AUTO_TEST_CASE(concurrent_revocations_miss_no_session) {
-  // Logins and revocations race; every session that logged in before the last
-  // revocation finished is refused afterwards.
+BOOST_AUTO_TEST_CASE(concurrent_logins_and_revocations) {
+  // Logins race revocations. Every login that finished before a revocation began is
+  // refused once that revocation is over; a login after the last one stays good.
   crumb::memory_store store;
   const manager m{crumb::key_ring(secret)};
   const authenticator a(crumb::key_ring(secret), {}, &store);
-  std::vector<jar> before;
-  for (int i = 0; i < 8; ++i) before.push_back(logged_in(m, a));
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&] {
-      for (int i = 0; i < 50; ++i) BOOST_REQUIRE(a.revoke_all("7").has_value());
-    });
-  for (auto& t : threads) t.join();
-  for (const jar& browser : before) {
-    auto s = m.open(browser.header());
-    BOOST_TEST(a.current_user(s, user_table{}).error() == errc::revoked);
+  std::atomic<int> revocations_begun{0};
+  std::atomic<bool> done{false};
+  std::vector<std::pair<jar, int>> logins;  // the browser, revocations begun when it logged in
+  std::thread revoker([&] {
+    for (int i = 0; i < 200; ++i) {
+      revocations_begun.fetch_add(1);
+      BOOST_REQUIRE(a.revoke_all("7").has_value());
+    }
+    done = true;
+  });
+  while (!done.load()) {
+    jar browser = logged_in(m, a);
+    logins.emplace_back(std::move(browser), revocations_begun.load());
   }
+  revoker.join();
+  int refused = 0;
+  for (const auto& [browser, begun] : logins) {
+    auto s = m.open(browser.header());
+    const auto user = a.current_user(s, user_table{});
+    if (begun < 200) {  // a revocation began after this login ended
+      BOOST_TEST(user.error() == errc::revoked);
+      ++refused;
+    }
+  }
+  BOOST_TEST_MESSAGE(logins.size() << " logins, " << refused << " refused");
+  BOOST_TEST(refused > 0);
+  const jar last = logged_in(m, a);
+  auto s = m.open(last.header());
+  BOOST_TEST(a.current_user(s, user_table{}).value() == "7");
 }
 
 BOOST_AUTO_TEST_CASE(entry_ids_are_valid_and_distinct) {

@@ -510,6 +510,17 @@ out=$(login $hash_old | CRUMB_SECRET_FALLBACKS=old-cli-secret "$crumb" verify --
 check "a hash made with a fallback secret" 42 "$out"
 [[ "$(cat "$tmp/err")" == *"fallback key 1"* ]] && check "the fallback is named" ok ok \
   || check "the fallback is named" "...fallback key 1..." "$(cat "$tmp/err")"
+# Django 3.1/3.2's SHA-1 login hash (salted_hmac(..., algorithm="sha1")), with libcrypto.
+hash_sha1=245a8aafd6ff0e239858a575ec79dad13db7f969
+err=$(login $hash_sha1 | "$crumb" verify --profile django --now 1700000000 --password-hash "$pw" 2>&1 >/dev/null)
+check_error "a SHA-1 login hash without --accept-legacy-sha1" auth_hash_mismatch "$err"
+if [[ $have_flask == yes ]]; then  # libcrypto: HMAC-SHA1
+  out=$(login $hash_sha1 | "$crumb" verify --profile django --now 1700000000 --password-hash "$pw" \
+    --accept-legacy-sha1 2>"$tmp/err")
+  check "a SHA-1 login hash with --accept-legacy-sha1" 42 "$out"
+  [[ "$(cat "$tmp/err")" == *"legacy SHA-1"* ]] && check "the legacy hash is named" ok ok \
+    || check "the legacy hash is named" "...legacy SHA-1..." "$(cat "$tmp/err")"
+fi
 echo '{}' | "$crumb" verify --profile native --password-hash "$pw" >/dev/null 2>&1
 check "--password-hash under native" 2 $?
 echo '{}' | "$crumb" sign --profile django --password-hash "$pw" >/dev/null 2>&1

@@ -103,11 +103,13 @@ std::vector<std::string> log_in(const app& a, std::string_view cookie_header,
   if (crumb::csrf::verify(session, csrf_token) != crumb::errc::ok) return {};        // 403
   if (a.auth.login(session, user_id, password_field) != crumb::errc::ok) return {};  // 503
   (void)messages.add(crumb::messages::success, "Welcome back.");
-  const auto flash_cookies = messages.commit();  // before the session's commit: it may spill there
+  const auto flash_cookies = messages.commit();  // first: it may move messages to the session
   if (!flash_cookies) return {};
+  const crumb::commit_outcome saved = a.sessions.commit(session, 200);
+  if (saved.status != 0) return {};  // 503 or 409: send no cookie at all
   std::vector<std::string> set_cookies;
   for (const auto& c : *flash_cookies) set_cookies.push_back(c.render());
-  for (const auto& c : a.sessions.commit(session, 200).cookies) set_cookies.push_back(c.render());
+  for (const auto& c : saved.cookies) set_cookies.push_back(c.render());
   return set_cookies;
 }
 

@@ -135,6 +135,7 @@ constexpr std::string_view verify_text =
     "                       the ring) and print the user id instead of the session; refused:\n"
     "                       auth_hash_mismatch (the password changed since), or not_found\n"
     "                       (nobody logged in). HASH shows in `ps`: use on trusted hosts.\n"
+    "                       With --accept-legacy-sha1, Django 3.1/3.2's SHA-1 hash passes too.\n"
     "native (the token's own lifetime and idle timeout always apply):\n"
     "  --encrypt            accept only encrypted tokens (default: the token's own mode)\n"
     "  --purpose P          as signed (default crumb.session)\n"
@@ -847,26 +848,30 @@ int print_session(const crumb::value& session, std::size_t max_depth) {
 // verify --password-hash: the user a Django session logs in, checked as Django's get_user()
 // checks it against the user's password field, under every key of the ring.
 int print_login(const crumb::value& session, std::string_view password_hash,
-                const crumb::key_ring& keys) {
+                const crumb::key_ring& keys, bool legacy_sha1) {
   crumb::auth::auth_options any_backend;
   any_backend.backends.clear();
-  const crumb::auth::authenticator auth(keys, any_backend);
+  any_backend.accept_legacy_sha1 = legacy_sha1 && crumb::has_sha1<crumb::default_hmac_sha256>;
+  const crumb::auth::basic_authenticator<crumb::memory_store, crumb::default_hmac_sha256> auth(
+      keys, any_backend);
   const crumb::object empty;
   const crumb::object& data = session.is_object() ? *session.if_object() : empty;
   const crumb::result<std::string> user = auth.logged_in_user(data);
   if (!user)
     return fail(crumb::errc::not_found,
                 "nobody is logged in: the session has no _auth_user_id and _auth_user_backend");
-  const int matched = auth.matching_secret(data, password_hash);
-  if (matched < 0)
+  const crumb::auth::hash_match matched = auth.matching_secret(data, password_hash);
+  if (!matched)
     return fail(crumb::errc::auth_hash_mismatch,
                 "user " + *user +
                     "'s _auth_user_hash was not made from this password hash by "
                     "any key of the ring (" +
                     ring_size(keys) + "): the password changed since");
-  if (matched > 0)
-    std::cerr << "crumb: the login hash was made with "
-              << key_name(static_cast<std::size_t>(matched))
+  if (matched.legacy_sha1)
+    std::cerr << "crumb: the login hash is Django 3.1/3.2's legacy SHA-1 one, made with "
+              << key_name(matched.key) << "\n";
+  else if (matched.key > 0)
+    std::cerr << "crumb: the login hash was made with " << key_name(matched.key)
               << ": Django 4.1+ re-makes it with the current key\n";
   std::cout << *user << '\n';
   return 0;
@@ -984,7 +989,7 @@ int run_signed(const arguments& args, const typename Codec::options& opts) {
                              : key_name(index) + ", not the current key")
               << "; sign the session again\n";
   }
-  if (args.password_hash) return print_login(session, *args.password_hash, keys);
+  if (args.password_hash) return print_login(session, *args.password_hash, keys, args.legacy_sha1);
   return print_session(session, opts.max_depth);
 }
 

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <crumb/crumb.hpp>
+#include <semaphore>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,7 @@ class accounts {
     for (int attempt = 0; attempt < 2; ++attempt) {
       auto existing = password_field(user);
       if (existing) {
+        const hashing_slot slot;
         if (crypto_pwhash_str_verify(existing->c_str(), password.data(), password.size()) != 0)
           return login_check::wrong_password;
         field = std::move(*existing);
@@ -67,8 +69,22 @@ class accounts {
 
   static std::string entry(std::string_view user) { return crumb::store_id_for("account-", user); }
 
-  // Argon2id at libsodium's interactive cost (about 0.1 s and 64 MiB per login).
+  // Argon2id at libsodium's interactive cost (about 0.1 s and 64 MiB per login), two at
+  // a time at most (the cores of a small machine), so that a burst of logins queues
+  // instead of taking 64 MiB per server thread.
+  static std::counting_semaphore<>& hashing_slots() {
+    static std::counting_semaphore<> slots(2);
+    return slots;
+  }
+  struct hashing_slot {
+    hashing_slot() { hashing_slots().acquire(); }
+    ~hashing_slot() { hashing_slots().release(); }
+    hashing_slot(const hashing_slot&) = delete;
+    hashing_slot& operator=(const hashing_slot&) = delete;
+  };
+
   static crumb::result<std::string> hash(std::string_view password) {
+    const hashing_slot slot;
     char out[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)

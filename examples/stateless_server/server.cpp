@@ -26,7 +26,8 @@
 //
 // Every POST carries the session's CSRF token (the form field csrfmiddlewaretoken or the
 // header X-CSRFToken, Django's names): 403 without it. Parameters come in the query string
-// or in a form's body (application/x-www-form-urlencoded). A browser (Accept: text/html)
+// or in a form's body (application/x-www-form-urlencoded); the token and passwords only in
+// the body, so that they never land in logs. A browser (Accept: text/html)
 // gets HTML: the page, an error page, and after a successful POST a 303 redirect to /
 // (Post/Redirect/Get); every other client gets JSON as above. Flash messages (login,
 // logout, password change) are shown once, on the next page.
@@ -114,6 +115,18 @@ std::optional<std::string> text_param(const httplib::Request& req, const char* n
   for (const char c : v)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::nullopt;
   return v;
+}
+
+// A field of the request's form body only (application/x-www-form-urlencoded), never of
+// the query string: what must not land in logs and Referer headers (the CSRF token, as
+// Django reads it from request.POST, and passwords). Checked as text_param().
+std::optional<std::string> body_param(const httplib::Request& req, const char* name,
+                                      std::size_t max) {
+  if (!req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded"))
+    return std::nullopt;
+  httplib::Request form;
+  httplib::detail::parse_query_text(req.body, form.params);
+  return text_param(form, name, max);
 }
 
 std::optional<int> int_param(const httplib::Request& req, const char* name, int lo, int hi) {
@@ -272,7 +285,8 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
   // session holds is checked (a changed password or a revocation ends it here).
   const auto prepare = [&](const httplib::Request& req, request_context<Store>& ctx) -> outcome {
     if (req.method == "POST") {
-      const std::string field = req.get_param_value(std::string(crumb::csrf::form_field).c_str());
+      const std::string field =
+          body_param(req, std::string(crumb::csrf::form_field).c_str(), 64).value_or("");
       const std::string header =
           req.get_header_value(std::string(crumb::csrf::header_name).c_str());
       const crumb::errc e = crumb::csrf::verify(ctx.s, crumb::csrf::submitted_token(field, header));
@@ -362,8 +376,9 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
   server.Post("/login", with_session([&](const httplib::Request& req, context& ctx) {
                 const auto user = text_param(req, "user", 64);
                 if (!user) return bad_request("user: 1 to 64 printable UTF-8 bytes");
-                const auto password = text_param(req, "password", 256);
-                if (!password) return bad_request("password: 1 to 256 printable UTF-8 bytes");
+                const auto password = body_param(req, "password", 256);
+                if (!password)
+                  return bad_request("password (in the form body): 1 to 256 printable UTF-8 bytes");
                 std::string field;
                 switch (accounts.log_in(*user, *password, field)) {
                   case example::login_check::wrong_password:
@@ -396,10 +411,11 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
               }));
   server.Post("/password", with_session([&](const httplib::Request& req, context& ctx) {
                 if (!ctx.user) return forbidden("not logged in");
-                const auto old_password = text_param(req, "password", 256);
-                const auto new_password = text_param(req, "new_password", 256);
+                const auto old_password = body_param(req, "password", 256);
+                const auto new_password = body_param(req, "new_password", 256);
                 if (!old_password || !new_password)
-                  return bad_request("password, new_password: 1 to 256 printable UTF-8 bytes");
+                  return bad_request(
+                      "password, new_password (in the form body): 1 to 256 printable UTF-8 bytes");
                 std::string field;
                 switch (accounts.log_in(*ctx.user, *old_password, field)) {
                   case example::login_check::wrong_password:
@@ -413,7 +429,8 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
                 if (!changed) return unavailable("account store unavailable");
                 // This session stays logged in under the new password; every other one fails its
                 // hash check from now on.
-                auth.update_session_hash(ctx.s, *changed);
+                if (auth.update_session_hash(ctx.s, *ctx.user, *changed) != crumb::errc::ok)
+                  return forbidden("not logged in");
                 (void)ctx.messages.add(crumb::messages::success,
                                        "Password changed: your other sessions are logged out.");
                 return outcome{"password changed"};

@@ -8,19 +8,24 @@
 #include <sodium.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "crumb/clock.hpp"
 #include "crumb/csrf.hpp"
 #include "crumb/detail/base64_impl.hpp"
+#include "crumb/detail/raise.hpp"
 #include "crumb/detail/sodium.hpp"
 #include "crumb/error.hpp"
 #include "crumb/mac.hpp"
@@ -43,37 +48,57 @@ inline constexpr std::string_view model_backend = "django.contrib.auth.backends.
 inline constexpr std::string_view session_hash_salt =
     "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
 
+/// A user's revocation generation, as the store holds it.
+struct generation {
+  /// A random value, new at each revocation; empty for a user never revoked.
+  std::string id;
+  /// When the last revocation was, Unix seconds (0 for a user never revoked).
+  std::int64_t revoked_at = 0;
+};
+
 /// Per-user revocation generations kept in a session store, shared by every process that
 /// shares the store. A generation is a random value, not a count: a revocation writes a
 /// fresh one without reading the old, so two at once can never collapse into one that
-/// misses a session. A user never revoked has the empty generation. Entries never expire
-/// (an expired one would bring older sessions back), so the store keeps one entry per
-/// user ever revoked.
+/// misses a session. Entries never expire (an expired one would bring older sessions
+/// back), so the store keeps one entry per user ever revoked; give revocations a durable
+/// store of their own, so that a store filled by anonymous sessions cannot refuse one.
 template <session_store Store>
 class generations {
  public:
   explicit generations(Store& store) noexcept : store_(&store) {}
 
-  /// The user's generation ("" when never revoked); the store's error when it cannot say.
-  result<std::string> current(std::string_view user_id) const {
-    std::string out;
-    const store_status s = store_->get(entry_id(user_id), out);
-    if (s.code() == errc::not_found) return std::string();
+  /// The user's generation (an empty one when never revoked); the store's error when it
+  /// cannot say, errc::malformed for an entry that is not one (refuse: fail closed).
+  result<generation> current(std::string_view user_id) const {
+    std::string text;
+    const store_status s = store_->get(entry_id(user_id), text);
+    if (s.code() == errc::not_found) return generation{};
     if (!s) return s.code();
-    return out;
+    // "<22 base64url characters> <Unix seconds>"
+    generation g;
+    const std::size_t space = text.find(' ');
+    if (space != 22) return errc::malformed;
+    g.id = text.substr(0, space);
+    const char* first = text.data() + space + 1;
+    const char* last = text.data() + text.size();
+    const auto [end, ec] = std::from_chars(first, last, g.revoked_at);
+    if (ec != std::errc() || end != last || first == last || g.revoked_at < 0)
+      return errc::malformed;
+    return g;
   }
 
   /// Revokes every session of the user begun before this call: on its next request each
   /// one is refused (errc::revoked) by every process that shares the store. Returns the
   /// new generation, or the store's error (nothing was revoked).
-  result<std::string> revoke(std::string_view user_id) const {
+  result<generation> revoke(std::string_view user_id) const {
     const std::string id = entry_id(user_id);
-    std::string fresh = random_generation();
+    generation fresh{random_generation(), to_unix_seconds(system_clock{}.now())};
+    const std::string text = fresh.id + " " + std::to_string(fresh.revoked_at);
     // update() when the entry is there, create() when not; a concurrent first revocation
     // may create it between the two, so try once more.
     for (int attempt = 0; attempt < 2; ++attempt) {
-      store_status s = store_->update(id, fresh, forever);
-      if (s.code() == errc::not_found) s = store_->create(id, fresh, forever);
+      store_status s = store_->update(id, text, forever);
+      if (s.code() == errc::not_found) s = store_->create(id, text, forever);
       if (s) return fresh;
       if (attempt == 1) return s.code();
     }
@@ -105,6 +130,18 @@ struct auth_options {
   /// The backends a session may name (Django's AUTHENTICATION_BACKENDS): a session naming
   /// another is anonymous, as in django.contrib.auth.get_user(). Empty: any backend.
   std::vector<std::string> backends{std::string(model_backend)};
+  /// Also accept Django 3.1/3.2's SHA-1 login hash (_legacy_get_session_auth_hash, and
+  /// what DEFAULT_HASHING_ALGORITHM = "sha1" writes), as Django 3.2 does; kept as it is.
+  /// Needs a MAC policy with SHA-1 (OpenSSL's): std::invalid_argument otherwise.
+  bool accept_legacy_sha1 = false;
+};
+
+/// Which secret made a session's login hash (see basic_authenticator::matching_secret()).
+struct hash_match {
+  bool found = false;
+  std::size_t key = 0;       ///< 0: the current secret; 1, 2, ...: a fallback
+  bool legacy_sha1 = false;  ///< Django 3.1/3.2's SHA-1 hash (auth_options::accept_legacy_sha1)
+  explicit operator bool() const noexcept { return found; }
 };
 
 /// Logs users in and recognises them, Django's way. Built once per application from the
@@ -112,7 +149,8 @@ struct auth_options {
 /// keys are derived once. Thread-safe for concurrent use (it is read-only after
 /// construction; `Store` must be thread-safe, as crumb's stores are).
 /// `revocations`: optional; when given, each login records the user's generation and each
-/// current_user() reads it from the store (one read per request of a logged-in user).
+/// current_user() reads it from the store (one read per request of a logged-in user). It
+/// must outlive the authenticator, and be durable (see generations).
 template <session_store Store = memory_store, mac_policy Mac = default_hmac_sha256>
 class basic_authenticator {
  public:
@@ -123,7 +161,16 @@ class basic_authenticator {
                                Store* revocations = nullptr)
       : options_(std::move(options)) {
     keys_.reserve(secrets.secrets().size());
-    for (const std::string& secret : secrets.secrets()) keys_.emplace_back(derive_key(secret));
+    for (const std::string& secret : secrets.secrets()) keys_.emplace_back(derive_key<Mac>(secret));
+    if (options_.accept_legacy_sha1) {
+      if constexpr (has_sha1<Mac>) {
+        for (const std::string& secret : secrets.secrets())
+          legacy_keys_.emplace_back(derive_key<typename Mac::sha1>(secret));
+      } else {
+        detail::raise<std::invalid_argument>(
+            "crumb: accept_legacy_sha1 needs a MAC policy with SHA-1 (OpenSSL's libcrypto)");
+      }
+    }
     if (revocations != nullptr) generations_.emplace(*revocations);
   }
 
@@ -131,30 +178,38 @@ class basic_authenticator {
   /// current secret: salted_hmac(session_hash_salt, password_hash).hexdigest(), SHA-256,
   /// as Django's AbstractBaseUser.get_session_auth_hash().
   std::string session_hash(std::string_view password_hash) const {
-    return hash_with(keys_.front(), password_hash);
+    return hash_with<Mac>(keys_.front(), password_hash);
   }
 
   /// Logs the user in, as django.contrib.auth.login(): a session that belonged to another
-  /// user (or to this one under another password) is flushed, any other gets a fresh
-  /// identity (cycle_key, against fixation); then Django's three keys are set, the CSRF
-  /// token is dropped so that the next one is new (Django's rotate_token), and with
-  /// revocations the user's current generation is recorded. Errors: the store's, when the
-  /// generation cannot be read (the session is then untouched: answer 503).
+  /// user (or to this one under another password, or before a revocation) is flushed; any
+  /// other keeps its data under a fresh identity (cycle_key, against fixation; Django
+  /// keeps the key when the same user logs in again, crumb renews it anyway). Then Django's
+  /// three keys are set, the CSRF token is dropped so that the next one is new (Django's
+  /// rotate_token), and with revocations the user's current generation is recorded.
+  /// Errors: the store's, when the generation cannot be read (the session is then
+  /// untouched: answer 503).
   template <class C, class S, class K>
   [[nodiscard]] errc login(basic_session<C, S, K>& session, std::string_view user_id,
                            std::string_view password_hash,
                            std::string_view backend = model_backend) const {
-    std::string generation;
+    generation current;
     if (generations_) {
       auto g = generations_->current(user_id);
-      if (!g) return static_cast<errc>(g.error().value());
-      generation = std::move(*g);
+      if (!g) return static_cast<errc>(g.error().value());  // a store's: crumb's codes
+      current = std::move(*g);
     }
     const std::string hash = session_hash(password_hash);
     if (session.contains(user_id_key)) {
       const std::optional<std::string> id = id_text(*session.data().find(user_id_key));
       const std::string stored_hash = session.template get<std::string>(hash_key, std::string());
-      if (id != user_id || !same_text(stored_hash, hash)) session.flush();
+      const std::string carried = session.template get<std::string>(generation_key, std::string());
+      const bool same_login = id == user_id && same_text(stored_hash, hash) &&
+                              (!generations_ || same_text(carried, current.id));
+      if (same_login)
+        session.cycle_key();
+      else
+        session.flush();
     } else {
       session.cycle_key();
     }
@@ -163,35 +218,43 @@ class basic_authenticator {
     session.set(hash_key, hash);
     session.erase(csrf::session_key);
     if (generations_)
-      session.set(generation_key, generation);
+      session.set(generation_key, current.id);
     else
       session.erase(generation_key);
     return errc::ok;
   }
 
-  /// After the user changed their password in this request, keeps this session logged in,
-  /// as django.contrib.auth.update_session_auth_hash(): a fresh identity and the hash of
-  /// the new password field. Every other session of the user fails its check from now on.
+  /// After `user_id` changed their password in this request, keeps this session logged
+  /// in, as django.contrib.auth.update_session_auth_hash(): a fresh identity and the hash
+  /// of the new password field. Every other session of the user fails its check from now
+  /// on. errc::not_found, and nothing changed, when the session is not `user_id`'s (an
+  /// administrator changing another user's password keeps their own session as it is).
   template <class C, class S, class K>
-  void update_session_hash(basic_session<C, S, K>& session,
-                           std::string_view new_password_hash) const {
+  [[nodiscard]] errc update_session_hash(basic_session<C, S, K>& session, std::string_view user_id,
+                                         std::string_view new_password_hash) const {
+    const value* stored = session.data().find(user_id_key);
+    if (stored == nullptr || id_text(*stored) != user_id) return errc::not_found;
     session.cycle_key();
     session.set(hash_key, session_hash(new_password_hash));
+    return errc::ok;
   }
 
   /// The logged-in user's id, as django.contrib.auth.get_user() decides it. `lookup(id)`
   /// gives the user's current password field: a std::optional<std::string> (nullopt: no
   /// such user), or a result<std::string> (errc::not_found: no such user; any other error
-  /// is returned as is, the session untouched). Errors:
+  /// is returned as it is, the session untouched). Errors:
   /// - not_found: nobody is logged in (no user id, a backend not in the options, a user
   ///   that no longer exists); the session is left as it is, as Django does;
   /// - auth_hash_mismatch: the session's hash is missing, malformed or made from another
   ///   password (changed since): the session is flushed, as Django does;
   /// - revoked: the user's sessions were revoked after this one logged in: flushed;
-  /// - store_unavailable (and the session's own load errors): the session or the
-  ///   revocation store could not be read; nothing is flushed, answer 503.
+  /// - store_unavailable (and the session's own load errors), or malformed for a
+  ///   revocation entry that is not one: the session or the revocation store could not be
+  ///   read; nothing is flushed, answer 503.
   /// A hash made under a fallback secret is accepted and re-made under the current one
-  /// with a fresh identity, as Django 4.1+.
+  /// with a fresh identity, as Django 4.1+. With revocations, a session that carries no
+  /// generation (logged in by Django, or before revocations were on) is accepted, and
+  /// given the current one, only when its data was signed after the last revocation.
   template <class C, class S, class K, class Lookup>
   result<std::string> current_user(basic_session<C, S, K>& session, Lookup&& lookup) const {
     if (session.poisoned()) return session.load_error();
@@ -199,26 +262,38 @@ class basic_authenticator {
     if (!user_id) return user_id;
 
     std::optional<std::string> password_hash;
-    if (const errc e = look_up(std::forward<Lookup>(lookup), *user_id, password_hash);
-        e != errc::ok)
+    if (const std::error_code e = look_up(std::forward<Lookup>(lookup), *user_id, password_hash))
       return e;
     if (!password_hash) return errc::not_found;
 
-    const int matched = matching_secret(session.data(), *password_hash);
-    if (matched < 0) {
+    const hash_match matched = matching_secret(session.data(), *password_hash);
+    if (!matched) {
       session.flush();
       return errc::auth_hash_mismatch;
     }
     if (generations_) {
       auto current = generations_->current(*user_id);
       if (!current) return current.error();
-      const std::string carried = session.template get<std::string>(generation_key, std::string());
-      if (!same_text(carried, *current)) {
-        session.flush();
-        return errc::revoked;
+      const value* carried = session.data().find(generation_key);
+      if (carried == nullptr) {
+        // No generation: good only if the data was signed after the last revocation.
+        if (!current->id.empty()) {
+          const std::optional<std::int64_t> signed_at = session.signed_at();
+          if (!signed_at || *signed_at <= current->revoked_at) {
+            session.flush();
+            return errc::revoked;
+          }
+          session.set(generation_key, current->id);
+        }
+      } else {
+        const std::string* text = carried->if_string();
+        if (text == nullptr || !same_text(*text, current->id)) {
+          session.flush();
+          return errc::revoked;
+        }
       }
     }
-    if (matched > 0) {  // made under a fallback secret: re-made under the current one
+    if (matched.key > 0 && !matched.legacy_sha1) {  // a fallback's hash: re-made, current
       session.cycle_key();
       session.set(hash_key, session_hash(*password_hash));
     }
@@ -236,22 +311,31 @@ class basic_authenticator {
     return errc::not_found;
   }
 
-  /// Which secret made the login hash in `data` from `password_hash`: 0 the current one,
-  /// 1.. a fallback, -1 none (the hash is missing, malformed, or from another password).
-  /// Every secret is tried, in constant time each, without stopping at a match.
-  int matching_secret(const object& data, std::string_view password_hash) const {
+  /// Which secret made the login hash in `data` from `password_hash` (none: the hash is
+  /// missing, malformed, or from another password). Every secret is tried, in constant
+  /// time each, without stopping at a match; the SHA-1 hash too with accept_legacy_sha1.
+  hash_match matching_secret(const object& data, std::string_view password_hash) const {
+    hash_match match;
     const value* stored = data.find(hash_key);
     const std::string* text = stored != nullptr ? stored->if_string() : nullptr;
-    if (text == nullptr || text->size() != hash_size) return -1;
-    int matched = -1;
-    for (std::size_t i = keys_.size(); i-- > 0;)
-      if (same_text(*text, hash_with(keys_[i], password_hash))) matched = static_cast<int>(i);
-    return matched;
+    if (text == nullptr) return match;
+    if (text->size() == hash_size) {
+      for (std::size_t i = keys_.size(); i-- > 0;)
+        if (same_text(*text, hash_with<Mac>(keys_[i], password_hash))) match = {true, i, false};
+    }
+    if constexpr (has_sha1<Mac>) {
+      if (text->size() == 2 * Mac::sha1::digest_size) {
+        for (std::size_t i = legacy_keys_.size(); i-- > 0;)
+          if (same_text(*text, hash_with<typename Mac::sha1>(legacy_keys_[i], password_hash)))
+            match = {true, i, true};
+      }
+    }
+    return match;
   }
 
   /// Revokes every session of `user_id` begun before now (see generations::revoke()).
   /// errc::not_found when this authenticator has no revocation store.
-  result<std::string> revoke_all(std::string_view user_id) const {
+  result<generation> revoke_all(std::string_view user_id) const {
     if (!generations_) return errc::not_found;
     return generations_->revoke(user_id);
   }
@@ -260,25 +344,26 @@ class basic_authenticator {
   bool revocations() const noexcept { return generations_.has_value(); }
 
  private:
-  using key = typename Mac::key;
-
-  // hash(key_salt + secret): salted_hmac's key.
-  static key derive_key(std::string_view secret) {
+  // hash(key_salt + secret): salted_hmac's key, under the hash of M.
+  template <class M>
+  static typename M::key derive_key(std::string_view secret) {
     std::string material;
     material.reserve(session_hash_salt.size() + secret.size());
     material.append(session_hash_salt).append(secret);
-    std::array<std::uint8_t, Mac::digest_size> derived{};
-    Mac::hash(material, derived.data());
+    std::array<std::uint8_t, M::digest_size> derived{};
+    M::hash(material, derived.data());
     sodium_memzero(material.data(), material.size());
-    key k(std::string_view(reinterpret_cast<const char*>(derived.data()), derived.size()));
+    typename M::key k(
+        std::string_view(reinterpret_cast<const char*>(derived.data()), derived.size()));
     sodium_memzero(derived.data(), derived.size());
     return k;
   }
 
-  static std::string hash_with(const key& k, std::string_view password_hash) {
-    std::array<std::uint8_t, Mac::digest_size> mac{};
+  template <class M>
+  static std::string hash_with(const typename M::key& k, std::string_view password_hash) {
+    std::array<std::uint8_t, M::digest_size> mac{};
     k.sign(password_hash, mac.data());
-    std::string hex(hash_size + 1, '\0');
+    std::string hex(2 * M::digest_size + 1, '\0');
     sodium_bin2hex(hex.data(), hex.size(), mac.data(), mac.size());
     hex.pop_back();  // sodium_bin2hex's terminating NUL
     return hex;
@@ -307,33 +392,45 @@ class basic_authenticator {
   }
 
   template <class Lookup>
-  static errc look_up(Lookup&& lookup, const std::string& user_id,
-                      std::optional<std::string>& out) {
+  static std::error_code look_up(Lookup&& lookup, const std::string& user_id,
+                                 std::optional<std::string>& out) {
     using answer = std::decay_t<std::invoke_result_t<Lookup, const std::string&>>;
     if constexpr (std::is_same_v<answer, result<std::string>>) {
       result<std::string> r = std::forward<Lookup>(lookup)(user_id);
       if (r) {
         out = std::move(*r);
-        return errc::ok;
+        return {};
       }
-      if (r.error() == errc::not_found) return errc::ok;
-      return static_cast<errc>(r.error().value());
+      if (r.error() == errc::not_found) return {};  // no such user
+      return r.error();
     } else {
       static_assert(std::is_same_v<answer, std::optional<std::string>>,
                     "crumb: lookup(user_id) returns std::optional<std::string> or "
                     "result<std::string>, the user's password field");
       out = std::forward<Lookup>(lookup)(user_id);
-      return errc::ok;
+      return {};
     }
   }
 
+  // The key type of M's SHA-1, when it has one (the legacy hashes' keys).
+  template <class M, bool = has_sha1<M>>
+  struct legacy_key {
+    using type = typename M::key;  // unused: no SHA-1
+  };
+  template <class M>
+  struct legacy_key<M, true> {
+    using type = typename M::sha1::key;
+  };
+
   auth_options options_;
-  std::vector<key> keys_;
+  std::vector<typename Mac::key> keys_;
+  std::vector<typename legacy_key<Mac>::type> legacy_keys_;
   std::optional<generations<Store>> generations_;
 };
 
-/// The authenticator for most programs: HMAC-SHA256 as the codec's, revocations (when
-/// wanted) in a memory_store.
+/// The authenticator for most programs: HMAC-SHA256 as the codec's; revocations, when
+/// wanted, in a memory_store (one process; a restart forgets them: use a file or Redis
+/// store for anything else).
 using authenticator = basic_authenticator<>;
 
 /// Logs the user out, as django.contrib.auth.logout(): the session is flushed (emptied,

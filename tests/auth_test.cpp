@@ -385,6 +385,37 @@ BOOST_AUTO_TEST_CASE(memory_store) {
   crumb_test::revoke_on_one_refuses_on_both(store, store);
 }
 
+// Logins and revocations ride on any profile's session: crumb's own format, and Flask's
+// (libcrypto builds), as on Django's.
+template <class Profile>
+void revocation_under(const std::string& what) {
+  BOOST_TEST_CONTEXT(what) {
+    crumb::memory_store store;
+    const crumb::basic_session_manager<Profile, store_type> m{crumb::key_ring(secret)};
+    const authenticator a(crumb::key_ring(secret), {}, &store);
+    const jar first = logged_in(m, a), second = logged_in(m, a);
+    const user_table users;
+    auto s = m.open(first.header());
+    BOOST_TEST(a.current_user(s, users).value() == "7");
+    BOOST_REQUIRE(a.revoke_all("7").has_value());
+    for (const jar* browser : {&first, &second}) {
+      auto t = m.open(browser->header());
+      BOOST_TEST(a.current_user(t, users).error() == errc::revoked);
+    }
+    user_table changed;
+    changed.passwords["7"] = "changed";
+    auto fresh = m.open(logged_in(m, a).header());
+    BOOST_TEST(a.current_user(fresh, changed).error() == errc::auth_hash_mismatch);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_profile) {
+  revocation_under<crumb::profile::native>("native");
+#if defined(CRUMB_WITH_OPENSSL) && CRUMB_WITH_OPENSSL
+  revocation_under<crumb::profile::flask>("flask");
+#endif
+}
+
 BOOST_AUTO_TEST_CASE(file_store) {
   const crumb_test::temp_dir dir;
   crumb::file_store store_a(dir.path), store_b(dir.path);

@@ -16,7 +16,8 @@
 
 namespace example {
 
-enum class login_check { ok, wrong_password, store_error };
+// busy: too many passwords being hashed at once (answer 503 with Retry-After).
+enum class login_check { ok, wrong_password, store_error, busy };
 
 template <class Store>
 class accounts {
@@ -38,6 +39,7 @@ class accounts {
       auto existing = password_field(user);
       if (existing) {
         const hashing_slot slot;
+        if (!slot.acquired) return login_check::busy;
         if (crypto_pwhash_str_verify(existing->c_str(), password.data(), password.size()) != 0)
           return login_check::wrong_password;
         field = std::move(*existing);
@@ -45,7 +47,9 @@ class accounts {
       }
       if (existing.error() != crumb::errc::not_found) return login_check::store_error;
       auto fresh = hash(password);
-      if (!fresh) return login_check::store_error;
+      if (!fresh)
+        return fresh.error() == crumb::errc::store_full ? login_check::busy
+                                                        : login_check::store_error;
       // Another server may create the same account meanwhile: then check against theirs.
       if (store_->create(entry(user), *fresh, forever)) {
         field = std::move(*fresh);
@@ -76,15 +80,21 @@ class accounts {
     static std::counting_semaphore<> slots(2);
     return slots;
   }
+  // Waits a second at most for a slot: a flood of logins gets 503s instead of holding
+  // every server thread.
   struct hashing_slot {
-    hashing_slot() { hashing_slots().acquire(); }
-    ~hashing_slot() { hashing_slots().release(); }
+    bool acquired = hashing_slots().try_acquire_for(std::chrono::seconds(1));
+    hashing_slot() = default;
+    ~hashing_slot() {
+      if (acquired) hashing_slots().release();
+    }
     hashing_slot(const hashing_slot&) = delete;
     hashing_slot& operator=(const hashing_slot&) = delete;
   };
 
   static crumb::result<std::string> hash(std::string_view password) {
     const hashing_slot slot;
+    if (!slot.acquired) return crumb::errc::store_full;  // busy: see hashing_slot
     char out[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)

@@ -243,6 +243,12 @@ visit A POST "/cart/add?item=pen&csrfmiddlewaretoken=${TOKEN[alice]:-}" --token 
 visit A POST '/cart/add?item=pen' -d "csrfmiddlewaretoken=${TOKEN[alice]:-}" --token '' \
   'cart=["pen"]'
 visit A POST '/cart/remove?item=pen' 'cart=[]'
+# The form's media type is case-insensitive.
+status=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" \
+  -H 'Content-Type: Application/X-WWW-Form-Urlencoded; charset=UTF-8' \
+  --data-raw "csrfmiddlewaretoken=${TOKEN[alice]:-}" "http://127.0.0.1:$port_a/history/clear")
+((check)) && [[ $status != 200 ]] &&
+  { echo "    FAIL: a form body typed Application/X-WWW-Form-Urlencoded: $status"; failures=$((failures + 1)); }
 visit B GET / visits=2 'cart=[]' user=null
 echo "log in: a wrong password is refused; the token from before the login is not accepted after it"
 visit A POST /login -d 'user=alice&password=wrong' status=403 'text=wrong password' set_cookies=

@@ -26,9 +26,9 @@
 //
 // Every POST carries the session's CSRF token (the form field csrfmiddlewaretoken or the
 // header X-CSRFToken, Django's names): 403 without it. Parameters come in the query string
-// or in a form's body (application/x-www-form-urlencoded); the token and passwords only in
-// the body, so that they never land in logs. A browser (Accept: text/html)
-// gets HTML: the page, an error page, and after a successful POST a 303 redirect to /
+// or in a form's body (application/x-www-form-urlencoded; multipart forms are not read);
+// the token and passwords only in the body, so that they never land in logs. A browser (Accept:
+// text/html) gets HTML: the page, an error page, and after a successful POST a 303 redirect to /
 // (Post/Redirect/Get); every other client gets JSON as above. Flash messages (login,
 // logout, password change) are shown once, on the next page.
 //
@@ -50,6 +50,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <condition_variable>
 #include <cstdlib>
@@ -122,8 +123,10 @@ std::optional<std::string> text_param(const httplib::Request& req, const char* n
 // Django reads it from request.POST, and passwords). Checked as text_param().
 std::optional<std::string> body_param(const httplib::Request& req, const char* name,
                                       std::size_t max) {
-  if (!req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded"))
-    return std::nullopt;
+  // The media type is case-insensitive (RFC 9110), parameters (charset) may follow.
+  std::string type = req.get_header_value("Content-Type");
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!type.starts_with("application/x-www-form-urlencoded")) return std::nullopt;
   httplib::Request form;
   httplib::detail::parse_query_text(req.body, form.params);
   return text_param(form, name, max);
@@ -385,6 +388,8 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
                     return forbidden("wrong password");
                   case example::login_check::store_error:
                     return unavailable("account store unavailable");
+                  case example::login_check::busy:
+                    return unavailable("too many logins at once");
                   case example::login_check::ok:
                     break;
                 }
@@ -422,6 +427,8 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
                     return forbidden("wrong password");
                   case example::login_check::store_error:
                     return unavailable("account store unavailable");
+                  case example::login_check::busy:
+                    return unavailable("too many logins at once");
                   case example::login_check::ok:
                     break;
                 }

@@ -164,8 +164,8 @@ class basic_authenticator {
     for (const std::string& secret : secrets.secrets()) keys_.emplace_back(derive_key<Mac>(secret));
     if (options_.accept_legacy_sha1) {
       if constexpr (has_sha1<Mac>) {
-        for (const std::string& secret : secrets.secrets())
-          legacy_keys_.emplace_back(derive_key<typename Mac::sha1>(secret));
+        // SECRET_KEY only: Django's SHA-1 hashes predate SECRET_KEY_FALLBACKS.
+        legacy_keys_.emplace_back(derive_key<typename Mac::sha1>(secrets.current()));
       } else {
         detail::raise<std::invalid_argument>(
             "crumb: accept_legacy_sha1 needs a MAC policy with SHA-1 (OpenSSL's libcrypto)");
@@ -253,8 +253,9 @@ class basic_authenticator {
   ///   read; nothing is flushed, answer 503.
   /// A hash made under a fallback secret is accepted and re-made under the current one
   /// with a fresh identity, as Django 4.1+. With revocations, a session that carries no
-  /// generation (logged in by Django, or before revocations were on) is accepted, and
-  /// given the current one, only when its data was signed after the last revocation.
+  /// generation (logged in by Django, or before revocations were on) is refused once the
+  /// user has been revoked: let Django's login record the generation (a user_logged_in
+  /// receiver that copies it from the store), or log in through crumb.
   template <class C, class S, class K, class Lookup>
   result<std::string> current_user(basic_session<C, S, K>& session, Lookup&& lookup) const {
     if (session.poisoned()) return session.load_error();
@@ -274,23 +275,14 @@ class basic_authenticator {
     if (generations_) {
       auto current = generations_->current(*user_id);
       if (!current) return current.error();
-      const value* carried = session.data().find(generation_key);
-      if (carried == nullptr) {
-        // No generation: good only if the data was signed after the last revocation.
-        if (!current->id.empty()) {
-          const std::optional<std::int64_t> signed_at = session.signed_at();
-          if (!signed_at || *signed_at <= current->revoked_at) {
-            session.flush();
-            return errc::revoked;
-          }
-          session.set(generation_key, current->id);
-        }
-      } else {
-        const std::string* text = carried->if_string();
-        if (text == nullptr || !same_text(*text, current->id)) {
-          session.flush();
-          return errc::revoked;
-        }
+      // A session without a generation (logged in by Django, or before revocations were
+      // on) passes only while the user was never revoked: its age cannot tell when it
+      // logged in, as any re-issue (a fallback key, save_every_request, Django saving it)
+      // signs it anew.
+      const std::string carried = session.template get<std::string>(generation_key, std::string());
+      if (!same_text(carried, current->id)) {
+        session.flush();
+        return errc::revoked;
       }
     }
     if (matched.key > 0 && !matched.legacy_sha1) {  // a fallback's hash: re-made, current

@@ -56,8 +56,7 @@ concept session_codec = requires(C& c, const value& v, std::string& s, std::stri
 /// - A stored session deleted by another request (a logout, cycle_key) after this one read
 ///   it is never written back: save() returns errc::session_interrupted.
 /// - save() never deletes the old entry before the new data is encoded and written.
-template <session_codec Codec, session_store Store = memory_store,
-          clock_policy Clock = system_clock>
+template <session_codec Codec, session_store Store = memory_store, clock_policy Clock = system_clock>
 class basic_session {
  public:
   /// `codec`, `*store` and `settings` are referred to, not copied: each must outlive the
@@ -90,7 +89,8 @@ class basic_session {
       }
       const std::size_t index = chunks::index_of(n, name);
       if (index == 0 || index >= most) return;  // never issued here: ignored, never echoed
-      if (std::find(request_chunks_.begin(), request_chunks_.end(), index) != request_chunks_.end())
+      if (std::find(request_chunks_.begin(), request_chunks_.end(), index) !=
+          request_chunks_.end())
         return;  // the first occurrence wins, as for the main cookie
       request_chunks_.push_back(index);
       parts.push_back({index, v});
@@ -177,14 +177,6 @@ class basic_session {
   bool needs_resign() {
     ensure_loaded();
     return token_ && token_->needs_resign;
-  }
-  /// When the session's data was last signed, in Unix seconds (its token's time, or its
-  /// store entry's for a stored session), once verified (decodes the cookie if not yet
-  /// done); nullopt when the request brought no good cookie.
-  std::optional<std::int64_t> signed_at() {
-    ensure_loaded();
-    if (!token_) return std::nullopt;
-    return data_signed_at_;
   }
   /// The most cookies (name, name.1, ...) these settings can split a session over: every
   /// chunk but the last is full, and all must fit in max_chunked_bytes.
@@ -278,7 +270,8 @@ class basic_session {
     }
 
     std::string token;
-    if (const errc e = codec_.encode_into(data_, token, purpose::cookie, renewing()); e != errc::ok)
+    if (const errc e = codec_.encode_into(data_, token, purpose::cookie, renewing());
+        e != errc::ok)
       return e;
     const cookie::attributes attrs = attributes_for_save();
     const std::size_t limit = settings_.limits.max_name_and_value;
@@ -330,7 +323,9 @@ class basic_session {
   // The token being replaced (a profile with an absolute end keeps it): null for a new or
   // flushed session. A re-keyed one (cycle_key) keeps its end too, so that no chain of
   // logins outlives it; flush() and set the data again for a fresh lifetime.
-  const token_info* renewing() const noexcept { return token_ && !flushed_ ? &*token_ : nullptr; }
+  const token_info* renewing() const noexcept {
+    return token_ && !flushed_ ? &*token_ : nullptr;
+  }
 
   // Seconds left before the absolute end of the session being renewed; nullopt when it
   // has none.
@@ -406,7 +401,6 @@ class basic_session {
     }
     if (expiry_rules::expired(data_, signed_at, clock_.now())) return errc::expired;
     token_ = info;
-    data_signed_at_ = signed_at;
     return {};
   }
 
@@ -435,7 +429,8 @@ class basic_session {
         e != errc::ok)
       return e;
     std::vector<cookie::set_cookie> lines;
-    if (const errc e = append_cookie(lines, settings_.cookie_name, reference, attrs); e != errc::ok)
+    if (const errc e = append_cookie(lines, settings_.cookie_name, reference, attrs);
+        e != errc::ok)
       return e;
     std::string entry;
     if (const errc e = encode_entry(id, entry); e != errc::ok) return e;
@@ -444,7 +439,8 @@ class basic_session {
       ttl = std::chrono::seconds(std::max<std::int64_t>(1, *left));  // no longer than its cookie
     if (rewrite) {
       const store_status written = store_->update(id, entry, ttl);
-      if (!written) return written.code() == errc::not_found ? interrupted() : fail(written);
+      if (!written)
+        return written.code() == errc::not_found ? interrupted() : fail(written);
     } else {
       if (const store_status written = store_->create(id, entry, ttl); !written)
         return fail(written);
@@ -522,10 +518,8 @@ class basic_session {
   // Max-Age/Expires from its expiry. Computed once per save(), whatever the cookie count.
   cookie::attributes attributes_for_save() {
     cookie::attributes attrs = settings_.cookie;
-    if (expire_at_browser_close())
-      attrs.max_age.reset();
-    else
-      attrs.max_age = std::max(expiry_age(), std::chrono::seconds(0));
+    if (expire_at_browser_close()) attrs.max_age.reset();
+    else attrs.max_age = std::max(expiry_age(), std::chrono::seconds(0));
     // A re-issued token's cookie ends with its session (a profile's absolute end); a
     // browser-session cookie stays one.
     if (const auto left = seconds_to_end(); left && attrs.max_age && attrs.max_age->count() > *left)
@@ -551,13 +545,12 @@ class basic_session {
   Store* store_;
   const session_settings& settings_;
   Clock clock_;
-  std::optional<token_info> token_;          // what the request's verified token said of itself
-  std::int64_t data_signed_at_ = 0;          // when the data was signed: the token's or its entry's
-  std::optional<std::string> cookie_;        // the request's token (reassembled if chunked)
+  std::optional<token_info> token_;  // what the request's verified token said of itself
+  std::optional<std::string> cookie_;      // the request's token (reassembled if chunked)
   std::vector<std::size_t> request_chunks_;  // the name.k indices the request carried
   object data_;
-  std::string entry_id_;                    // the store entry the data was read from
-  std::vector<std::string> discarded_ids_;  // entries let go of, deleted on save()
+  std::string entry_id_;                     // the store entry the data was read from
+  std::vector<std::string> discarded_ids_;   // entries let go of, deleted on save()
   std::error_code load_error_;
   std::string error_cause_;
   bool loaded_ = false;

@@ -37,14 +37,7 @@ class accounts {
   login_check log_in(std::string_view user, std::string_view password, std::string& field) const {
     for (int attempt = 0; attempt < 2; ++attempt) {
       auto existing = password_field(user);
-      if (existing) {
-        const hashing_slot slot;
-        if (!slot.acquired) return login_check::busy;
-        if (crypto_pwhash_str_verify(existing->c_str(), password.data(), password.size()) != 0)
-          return login_check::wrong_password;
-        field = std::move(*existing);
-        return login_check::ok;
-      }
+      if (existing) return verify(std::move(*existing), password, field);
       if (existing.error() != crumb::errc::not_found) return login_check::store_error;
       auto fresh = hash(password);
       if (!fresh)
@@ -57,6 +50,15 @@ class accounts {
       }
     }
     return login_check::store_error;
+  }
+
+  /// Checks `password` against the account of `user`, never creating one: no account is a
+  /// wrong password. `field` receives the password field.
+  login_check check(std::string_view user, std::string_view password, std::string& field) const {
+    auto existing = password_field(user);
+    if (existing) return verify(std::move(*existing), password, field);
+    return existing.error() == crumb::errc::not_found ? login_check::wrong_password
+                                                      : login_check::store_error;
   }
 
   /// Replaces the password of an existing account; the new field, or the store's error.
@@ -72,6 +74,15 @@ class accounts {
   static constexpr std::chrono::seconds forever = std::chrono::seconds::max();
 
   static std::string entry(std::string_view user) { return crumb::store_id_for("account-", user); }
+
+  static login_check verify(std::string existing, std::string_view password, std::string& field) {
+    const hashing_slot slot;
+    if (!slot.acquired) return login_check::busy;
+    if (crypto_pwhash_str_verify(existing.c_str(), password.data(), password.size()) != 0)
+      return login_check::wrong_password;
+    field = std::move(existing);
+    return login_check::ok;
+  }
 
   // Argon2id at libsodium's interactive cost (about 0.1 s and 64 MiB per login), two at
   // a time at most (the cores of a small machine), so that a burst of logins queues

@@ -150,6 +150,21 @@ outcome bad_request(std::string why) { return {std::move(why), 400}; }
 outcome forbidden(std::string why) { return {std::move(why), 403}; }
 outcome unavailable(std::string why) { return {std::move(why), 503}; }
 
+// The reply to a password check that did not pass; nullopt when it did.
+std::optional<outcome> refusal(example::login_check check) {
+  switch (check) {
+    case example::login_check::ok:
+      return std::nullopt;
+    case example::login_check::wrong_password:
+      return forbidden("wrong password");
+    case example::login_check::busy:
+      return unavailable("too many logins at once");
+    case example::login_check::store_error:
+      break;
+  }
+  return unavailable("account store unavailable");
+}
+
 // --- the store: a directory or Redis, chosen at run time ------------------------------
 
 crumb::store_limits example_limits() {
@@ -383,16 +398,8 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
                 if (!password)
                   return bad_request("password (in the form body): 1 to 256 printable UTF-8 bytes");
                 std::string field;
-                switch (accounts.log_in(*user, *password, field)) {
-                  case example::login_check::wrong_password:
-                    return forbidden("wrong password");
-                  case example::login_check::store_error:
-                    return unavailable("account store unavailable");
-                  case example::login_check::busy:
-                    return unavailable("too many logins at once");
-                  case example::login_check::ok:
-                    break;
-                }
+                if (auto refused = refusal(accounts.log_in(*user, *password, field)))
+                  return *refused;
                 // A fresh identity (against fixation), Django's three keys, a fresh CSRF token.
                 if (auth.login(ctx.s, *user, field) != crumb::errc::ok)
                   return unavailable("account store unavailable");
@@ -422,16 +429,8 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
                   return bad_request(
                       "password, new_password (in the form body): 1 to 256 printable UTF-8 bytes");
                 std::string field;
-                switch (accounts.log_in(*ctx.user, *old_password, field)) {
-                  case example::login_check::wrong_password:
-                    return forbidden("wrong password");
-                  case example::login_check::store_error:
-                    return unavailable("account store unavailable");
-                  case example::login_check::busy:
-                    return unavailable("too many logins at once");
-                  case example::login_check::ok:
-                    break;
-                }
+                if (auto refused = refusal(accounts.check(*ctx.user, *old_password, field)))
+                  return *refused;
                 auto changed = accounts.set_password(*ctx.user, *new_password);
                 if (!changed) return unavailable("account store unavailable");
                 // This session stays logged in under the new password; every other one fails its

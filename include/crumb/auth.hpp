@@ -24,9 +24,7 @@
 
 #include "crumb/clock.hpp"
 #include "crumb/csrf.hpp"
-#include "crumb/detail/base64_impl.hpp"
 #include "crumb/detail/raise.hpp"
-#include "crumb/detail/sodium.hpp"
 #include "crumb/error.hpp"
 #include "crumb/mac.hpp"
 #include "crumb/session.hpp"
@@ -92,7 +90,7 @@ class generations {
   /// new generation, or the store's error (nothing was revoked).
   result<generation> revoke(std::string_view user_id) const {
     const std::string id = entry_id(user_id);
-    generation fresh{random_generation(), to_unix_seconds(system_clock{}.now())};
+    generation fresh{detail::random_base64url<16>(), to_unix_seconds(system_clock{}.now())};
     const std::string text = fresh.id + " " + std::to_string(fresh.revoked_at);
     // update() when the entry is there, create() when not; a concurrent first revocation
     // may create it between the two, so try once more.
@@ -112,15 +110,6 @@ class generations {
 
  private:
   static constexpr std::chrono::seconds forever = std::chrono::seconds::max();
-
-  static std::string random_generation() {
-    detail::ensure_sodium();
-    std::uint8_t bytes[16];
-    randombytes_buf(bytes, sizeof bytes);
-    std::string g(22, '\0');
-    detail::base64url_encode(bytes, sizeof bytes, g.data());
-    return g;
-  }
 
   Store* store_;
 };

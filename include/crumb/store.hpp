@@ -84,15 +84,21 @@ struct store_limits {
   std::size_t max_entries = 65536;
 };
 
-/// A new store id: 256 random bits from libsodium, as 43 base64url characters.
-inline std::string new_store_id() {
-  detail::ensure_sodium();
-  std::uint8_t bytes[32];
+namespace detail {
+// `Bytes` random bytes from libsodium, as unpadded base64url.
+template <std::size_t Bytes>
+std::string random_base64url() {
+  ensure_sodium();
+  std::uint8_t bytes[Bytes];
   randombytes_buf(bytes, sizeof bytes);
-  std::string id(43, '\0');
-  detail::base64url_encode(bytes, sizeof bytes, id.data());
-  return id;
+  std::string text((Bytes * 4 + 2) / 3, '\0');
+  base64url_encode(bytes, sizeof bytes, text.data());
+  return text;
 }
+}  // namespace detail
+
+/// A new store id: 256 random bits from libsodium, as 43 base64url characters.
+inline std::string new_store_id() { return detail::random_base64url<32>(); }
 
 /// Whether `id` is shaped like a store id: 16 to 128 characters of [A-Za-z0-9_-]. Stores
 /// refuse anything else (errc::malformed), so an id can never name a path like "../x".

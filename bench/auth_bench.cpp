@@ -23,31 +23,36 @@ const std::string secret = "django-insecure-bench-secret-0123456789abcdefghijklm
 const std::string password_field =
     "pbkdf2_sha256$260000$W2mBuP0fZbmzkQyPlvMYnl$w2DpaE/kZIbcrAuFCH5Nb4OJmy+JdT4dhEbu3sVRkXI=";
 
-// A logged-in visitor's cookie, with a small cart and a CSRF secret, as the example's.
-template <class Manager, class Auth>
-std::string logged_in_cookie(const Manager& m, const Auth& auth) {
-  auto s = m.open("");
-  s.set("cart", std::vector<std::string>{"tea", "cake"});
-  if (auth.login(s, "42", password_field) != crumb::errc::ok) std::abort();
-  (void)crumb::csrf::get_token(s);
-  const auto out = m.commit(s, 200);
-  return "sessionid=" + out.cookies.at(0).value;
-}
+// A site's sessions and one logged-in visitor's cookie (a small cart, the login keys, a
+// CSRF secret, as the example's), logged in through `auth`.
+struct visitor {
+  crumb::memory_store sessions;
+  const crumb::basic_session_manager<crumb::profile::django, crumb::memory_store> m{
+      crumb::key_ring(secret), sessions};
+  std::string cookie;
 
-const auto lookup = [](const std::string&) -> std::optional<std::string> {
-  return password_field;
+  template <class Auth>
+  explicit visitor(const Auth& auth) {
+    auto s = m.open("");
+    s.set("cart", std::vector<std::string>{"tea", "cake"});
+    if (auth.login(s, "42", password_field) != crumb::errc::ok) std::abort();
+    (void)crumb::csrf::get_token(s);
+    cookie = "sessionid=" + m.commit(s, 200).cookies.at(0).value;
+  }
 };
+
+// A visitor logged in without revocations.
+visitor plain_visitor() { return visitor(crumb::auth::authenticator{crumb::key_ring(secret)}); }
+
+const auto lookup = [](const std::string&) -> std::optional<std::string> { return password_field; };
 
 template <class Store>
 void run_current_user(benchmark::State& state, Store* revocations) {
-  crumb::memory_store sessions;
-  const crumb::basic_session_manager<crumb::profile::django, crumb::memory_store> m(
-      crumb::key_ring(secret), sessions);
   const crumb::auth::basic_authenticator<Store> auth(crumb::key_ring(secret), {}, revocations);
-  const std::string cookie = logged_in_cookie(m, auth);
+  const visitor v(auth);
   if (revocations != nullptr && !auth.revoke_all("someone else")) std::abort();
   for (auto _ : state) {
-    auto s = m.open(cookie);
+    auto s = v.m.open(v.cookie);
     auto user = auth.current_user(s, lookup);
     if (!user) state.SkipWithError("not logged in");
     benchmark::DoNotOptimize(user);
@@ -55,13 +60,9 @@ void run_current_user(benchmark::State& state, Store* revocations) {
 }
 
 void session_open(benchmark::State& state) {
-  crumb::memory_store sessions;
-  const crumb::basic_session_manager<crumb::profile::django, crumb::memory_store> m(
-      crumb::key_ring(secret), sessions);
-  const crumb::auth::authenticator auth{crumb::key_ring(secret)};
-  const std::string cookie = logged_in_cookie(m, auth);
+  const visitor v = plain_visitor();
   for (auto _ : state) {
-    auto s = m.open(cookie);
+    auto s = v.m.open(v.cookie);
     benchmark::DoNotOptimize(s.data().size());
   }
 }
@@ -108,28 +109,20 @@ BENCHMARK(current_user_redis)->Name("auth/current_user+revocations/redis_store")
 #endif
 
 void csrf_verify(benchmark::State& state) {
-  crumb::memory_store sessions;
-  const crumb::basic_session_manager<crumb::profile::django, crumb::memory_store> m(
-      crumb::key_ring(secret), sessions);
-  const crumb::auth::authenticator auth{crumb::key_ring(secret)};
-  const std::string cookie = logged_in_cookie(m, auth);
-  auto first = m.open(cookie);
+  const visitor v = plain_visitor();
+  auto first = v.m.open(v.cookie);
   const std::string token = crumb::csrf::get_token(first).value();
   for (auto _ : state) {
-    auto s = m.open(cookie);
+    auto s = v.m.open(v.cookie);
     if (crumb::csrf::verify(s, token) != crumb::errc::ok) state.SkipWithError("refused");
   }
 }
 BENCHMARK(csrf_verify)->Name("csrf/verify");
 
 void csrf_get_token(benchmark::State& state) {
-  crumb::memory_store sessions;
-  const crumb::basic_session_manager<crumb::profile::django, crumb::memory_store> m(
-      crumb::key_ring(secret), sessions);
-  const crumb::auth::authenticator auth{crumb::key_ring(secret)};
-  const std::string cookie = logged_in_cookie(m, auth);
+  const visitor v = plain_visitor();
   for (auto _ : state) {
-    auto s = m.open(cookie);
+    auto s = v.m.open(v.cookie);
     auto token = crumb::csrf::get_token(s);
     benchmark::DoNotOptimize(token);
   }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "auth_checks.hpp"
-#include "interop/python_peer.hpp"
+#include "interop/django_apps.hpp"
 #include "store_checks.hpp"
 #include "test_support.hpp"
 
@@ -628,41 +628,24 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(django_live)
 
 namespace {
-struct django_site {
-  crumb_test::live_python_peer peer{CRUMB_DJANGO_APPS_PEER, "python3-django"};
-  std::string secret = *peer.banner().if_object()->find("secret")->if_string();
+using crumb_test::field;
 
+// The site, with the users its tests create.
+struct django_site : crumb_test::django_apps_site {
   crumb::value create_user(const std::string& name, const std::string& pw) {
-    return peer.ask(R"({"op":"create_user","username":")" + name + R"(","password":")" + pw +
-                    "\"}");
+    return ask("create_user", {{"username", name}, {"password", pw}});
   }
   std::string password_field(const std::string& name) {
-    return *peer.ask(R"({"op":"password_hash","username":")" + name + "\"}")
-                .if_object()
-                ->find("hash")
-                ->if_string();
-  }
-  // A request to the site with `cookie`; the answer's body and its session cookie.
-  crumb::value request(const std::string& method, const std::string& path,
-                       const std::string& cookie, const std::string& data = "{}") {
-    return peer.ask(R"({"op":"request","method":")" + method + R"(","path":")" + path +
-                    R"(","cookie":")" + cookie + R"(","data":)" + data + "}");
+    return *field(ask("password_hash", {{"username", name}}), "hash")->if_string();
   }
 };
-
-const crumb::value* field(const crumb::value& v, std::string_view path1,
-                          std::string_view path2 = {}) {
-  const crumb::value* at = v.if_object()->find(path1);
-  if (at != nullptr && !path2.empty()) at = at->if_object()->find(path2);
-  return at;
-}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(logins_cross_both_ways) {
   django_site site;
   const std::string id = *field(site.create_user("ada", "correct horse"), "id")->if_string();
-  const manager m{crumb::key_ring(site.secret)};
-  const authenticator a{crumb::key_ring(site.secret)};
+  const manager m{crumb::key_ring(site.secret())};
+  const authenticator a{crumb::key_ring(site.secret())};
   const auto lookup = [&](const std::string& uid) -> std::optional<std::string> {
     if (uid != id) return std::nullopt;
     return site.password_field("ada");
@@ -670,11 +653,9 @@ BOOST_AUTO_TEST_CASE(logins_cross_both_ways) {
 
   // Django logs ada in; crumb recognises her.
   const crumb::value login =
-      site.request("POST", "/auth/login", "", R"({"username":"ada","password":"correct horse"})");
+      site.request("POST", "/auth/login", "", {{"username", "ada"}, {"password", "correct horse"}});
   BOOST_REQUIRE(*field(login, "body", "user")->if_string() == id);
-  const std::string django_cookie =
-      "sessionid=" +
-      *field(login, "set_cookies", "sessionid")->if_object()->find("value")->if_string();
+  const std::string django_cookie = crumb_test::session_cookie(login);
   {
     auto s = m.open(django_cookie);
     BOOST_TEST(a.current_user(s, lookup).value() == id);
@@ -694,7 +675,7 @@ BOOST_AUTO_TEST_CASE(logins_cross_both_ways) {
       *field(site.request("GET", "/auth/whoami", crumb_cookie), "body", "user")->if_string() == id);
 
   // The password changes (on Django's side): both sessions are logged out, on both sides.
-  site.peer.ask(R"({"op":"set_password","username":"ada","password":"battery staple"})");
+  site.ask("set_password", {{"username", "ada"}, {"password", "battery staple"}});
   for (const std::string& cookie : {django_cookie, crumb_cookie}) {
     auto s = m.open(cookie);
     BOOST_TEST(a.current_user(s, lookup).error() == errc::auth_hash_mismatch);
@@ -719,15 +700,15 @@ BOOST_AUTO_TEST_CASE(logins_cross_both_ways) {
 BOOST_AUTO_TEST_CASE(a_user_unknown_to_django_or_a_forged_hash_is_refused_by_django) {
   django_site site;
   const std::string id = *field(site.create_user("bob", "pw"), "id")->if_string();
-  const manager m{crumb::key_ring(site.secret)};
-  const authenticator a{crumb::key_ring(site.secret)};
+  const manager m{crumb::key_ring(site.secret())};
+  const authenticator a{crumb::key_ring(site.secret())};
   // A hash over another password field: Django flushes.
   auto s = m.open("");
   BOOST_REQUIRE(a.login(s, id, "not bob's password field") == errc::ok);
   const std::string cookie = "sessionid=" + m.commit(s, 200).cookies.at(0).value;
   BOOST_TEST(field(site.request("GET", "/auth/whoami", cookie), "body", "user")->is_null());
   // A login hash under another secret: refused as well.
-  const manager other_m{crumb::key_ring(site.secret)};
+  const manager other_m{crumb::key_ring(site.secret())};
   const authenticator other{crumb::key_ring("another secret")};
   auto t = other_m.open("");
   BOOST_REQUIRE(other.login(t, id, site.password_field("bob")) == errc::ok);

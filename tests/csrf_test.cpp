@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "interop/python_peer.hpp"
+#include "interop/django_apps.hpp"
 #include "store_checks.hpp"
 #include "test_support.hpp"
 
@@ -351,55 +351,28 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(django_live)
 
 namespace {
-struct django_site {
-  crumb_test::live_python_peer peer{CRUMB_DJANGO_APPS_PEER, "python3-django"};
-  std::string secret = *peer.banner().if_object()->find("secret")->if_string();
-
-  // A request with `cookie`; `data` (form fields) and `headers` as JSON objects.
-  crumb::value request(const std::string& method, const std::string& path,
-                       const std::string& cookie, const std::string& data = "{}",
-                       const std::string& headers = "{}") {
-    return peer.ask(R"({"op":"request","method":")" + method + R"(","path":")" + path +
-                    R"(","cookie":")" + cookie + R"(","data":)" + data + R"(,"headers":)" +
-                    headers + "}");
-  }
+struct django_site : crumb_test::django_apps_site {
   // GET /csrf/token: Django's get_token() for the session in `cookie`.
   std::string token(const std::string& cookie) {
-    return *request("GET", "/csrf/token", cookie)
-                .if_object()
-                ->find("body")
-                ->if_object()
-                ->find("token")
-                ->if_string();
+    return *crumb_test::field(request("GET", "/csrf/token", cookie), "body", "token")->if_string();
   }
   // POST /csrf/check with the token in the form field: Django's status (200 or 403).
   std::int64_t check_form(const std::string& cookie, const std::string& token) {
-    return status(
-        request("POST", "/csrf/check", cookie, R"({"csrfmiddlewaretoken":")" + token + "\"}"));
+    return crumb_test::status(
+        request("POST", "/csrf/check", cookie, {{"csrfmiddlewaretoken", token}}));
   }
   // ... and in the X-CSRFToken header.
   std::int64_t check_header(const std::string& cookie, const std::string& token) {
-    return status(
-        request("POST", "/csrf/check", cookie, "{}", R"({"X-CSRFToken":")" + token + "\"}"));
-  }
-  static std::int64_t status(const crumb::value& answer) {
-    return *answer.if_object()->find("status")->if_int();
-  }
-  // The session cookie an answer sets, as a Cookie: header ("" when none).
-  static std::string session_cookie(const crumb::value& answer) {
-    const crumb::value* set =
-        answer.if_object()->find("set_cookies")->if_object()->find("sessionid");
-    if (set == nullptr) return "";
-    return "sessionid=" + *set->if_object()->find("value")->if_string();
+    return crumb_test::status(request("POST", "/csrf/check", cookie, {}, {{"X-CSRFToken", token}}));
   }
 };
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_token_from_a_django_form_passes_crumb) {
   django_site site;
-  const manager m{crumb::key_ring(site.secret)};
+  const manager m{crumb::key_ring(site.secret())};
   const crumb::value page = site.request("GET", "/csrf/token", "");
-  const std::string cookie = django_site::session_cookie(page);
+  const std::string cookie = crumb_test::session_cookie(page);
   BOOST_REQUIRE(!cookie.empty());
   const std::string token =
       *page.if_object()->find("body")->if_object()->find("token")->if_string();
@@ -420,7 +393,7 @@ BOOST_AUTO_TEST_CASE(a_token_from_a_django_form_passes_crumb) {
 
 BOOST_AUTO_TEST_CASE(a_token_crumb_issues_passes_django) {
   django_site site;
-  const manager m{crumb::key_ring(site.secret)};
+  const manager m{crumb::key_ring(site.secret())};
   auto s = m.open("");
   s.set("cart", 3);
   const std::string token = crumb::csrf::get_token(s).value();
@@ -436,7 +409,7 @@ BOOST_AUTO_TEST_CASE(a_token_crumb_issues_passes_django) {
   // Django's get_token() reads the secret crumb wrote and keeps it: its tokens pass crumb,
   // and it sends no new session cookie.
   const crumb::value page = site.request("GET", "/csrf/token", cookie);
-  BOOST_TEST(django_site::session_cookie(page).empty());
+  BOOST_TEST(crumb_test::session_cookie(page).empty());
   const std::string djangos =
       *page.if_object()->find("body")->if_object()->find("token")->if_string();
   BOOST_TEST(djangos != token);
@@ -445,7 +418,7 @@ BOOST_AUTO_TEST_CASE(a_token_crumb_issues_passes_django) {
 
 BOOST_AUTO_TEST_CASE(forged_and_malformed_tokens_are_refused_by_both) {
   django_site site;
-  const manager m{crumb::key_ring(site.secret)};
+  const manager m{crumb::key_ring(site.secret())};
   auto s = m.open("");
   const std::string token = crumb::csrf::get_token(s).value();
   const std::string cookie = cookie_of(m, s);
@@ -477,7 +450,7 @@ BOOST_AUTO_TEST_CASE(forged_and_malformed_tokens_are_refused_by_both) {
 
 BOOST_AUTO_TEST_CASE(a_token_reused_after_rotation_is_refused_by_both) {
   django_site site;
-  const manager m{crumb::key_ring(site.secret)};
+  const manager m{crumb::key_ring(site.secret())};
 
   // crumb rotates (at its login): the old token fails on both sides, the new one passes.
   auto s = m.open("");
@@ -496,10 +469,10 @@ BOOST_AUTO_TEST_CASE(a_token_reused_after_rotation_is_refused_by_both) {
 
   // Django rotates (django.contrib.auth.login calls rotate_token): the token crumb gave
   // out before the login fails on both sides after it.
-  site.peer.ask(R"({"op":"create_user","username":"ada","password":"pw"})");
+  site.ask("create_user", {{"username", "ada"}, {"password", "pw"}});
   const crumb::value login =
-      site.request("POST", "/auth/login", cookie, R"({"username":"ada","password":"pw"})");
-  const std::string logged_in = django_site::session_cookie(login);
+      site.request("POST", "/auth/login", cookie, {{"username", "ada"}, {"password", "pw"}});
+  const std::string logged_in = crumb_test::session_cookie(login);
   BOOST_REQUIRE(!logged_in.empty());
   auto l = m.open(logged_in);
   BOOST_TEST(l.get<std::string>(crumb::csrf::session_key).value().size() ==

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "interop/python_peer.hpp"
+#include "interop/django_apps.hpp"
 #include "test_support.hpp"
 
 // Flash messages as Django's FallbackStorage keeps them. Offline: levels, reading, the
@@ -601,14 +601,12 @@ BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
 
-crumb_test::live_python_peer& django() {
-  static crumb_test::live_python_peer peer(CRUMB_DJANGO_APPS_PEER, "python3-django");
-  return peer;
+crumb_test::django_apps_site& django() {
+  static crumb_test::django_apps_site site;
+  return site;
 }
 
-const std::string& django_secret() {
-  return *django().banner().if_object()->find("secret")->if_string();
-}
+const std::string& django_secret() { return django().secret(); }
 
 std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -623,14 +621,7 @@ struct live_site {
 
   // Django's answer to a request with the browser's cookies; its Set-Cookie go to the jar.
   crumb::value ask(const std::string& method, const std::string& path, crumb::object data = {}) {
-    crumb::object req;
-    req.insert_or_assign("op", "request");
-    req.insert_or_assign("method", method);
-    req.insert_or_assign("path", path);
-    req.insert_or_assign("cookie", browser.header());
-    req.insert_or_assign("data", std::move(data));
-    const crumb::value answer =
-        django().ask(crumb::json::to_string(crumb::value(std::move(req))).value());
+    const crumb::value answer = django().request(method, path, browser.header(), std::move(data));
     const crumb::object& a = *answer.if_object();
     BOOST_REQUIRE_EQUAL(*a.find("status")->if_int(), 200);
     for (const auto& [name, c] : *a.find("set_cookies")->if_object()) {

@@ -294,7 +294,9 @@ BOOST_AUTO_TEST_CASE(cookie_attributes_follow_the_session_cookie) {
              "Path=/; Secure; HttpOnly; SameSite=Strict");
 }
 
-BOOST_AUTO_TEST_CASE(tokens_are_djangos_byte_for_byte) {
+// Django's tokens byte for byte; a compressed one holds the same JSON (crumb's deflater
+// writes other streams than Python's zlib).
+BOOST_AUTO_TEST_CASE(tokens_match_djangos) {
   const auto token_for = [](const std::vector<msg::message>& adds) {
     site s;
     request r(s);
@@ -303,11 +305,13 @@ BOOST_AUTO_TEST_CASE(tokens_are_djangos_byte_for_byte) {
     return s.cookie("messages");
   };
   BOOST_TEST(token_for({{msg::success, "Saved.", "", false}}) == django_saved);
-  BOOST_TEST(token_for({{msg::info, greeting, "greeting wave", false},
-                        {msg::error, "<b>bad</b>", "", true},
-                        {msg::debug, "dropped", "", false}}) == django_greeting);
+  const std::string greeting_token = token_for({{msg::info, greeting, "greeting wave", false},
+                                                {msg::error, "<b>bad</b>", "", true},
+                                                {msg::debug, "dropped", "", false}});
+  BOOST_TEST(crumb_test::same_but_compression(greeting_token, django_greeting, ':') == "");
   const msg::message warn{msg::warning, expiry, "", false};
-  BOOST_TEST(token_for({warn, warn, warn, warn, warn}) == django_expiry_x5);
+  BOOST_TEST(crumb_test::same_but_compression(token_for({warn, warn, warn, warn, warn}),
+                                              django_expiry_x5, ':') == "");
 
   // Django's tokens read back into the same messages.
   site s;
@@ -319,7 +323,7 @@ BOOST_AUTO_TEST_CASE(tokens_are_djangos_byte_for_byte) {
   BOOST_TEST((shown[1] == msg::message{msg::error, "<b>bad</b>", "", true}));
 }
 
-BOOST_AUTO_TEST_CASE(the_session_fallback_is_djangos_byte_for_byte) {
+BOOST_AUTO_TEST_CASE(the_session_fallback_matches_djangos) {
   msg::options opts;
   opts.max_cookie_size = 1;  // nothing fits: every message goes to the session
   site s(opts);
@@ -331,7 +335,8 @@ BOOST_AUTO_TEST_CASE(the_session_fallback_is_djangos_byte_for_byte) {
     r.finish(s);
     BOOST_TEST(r.session.get<std::string>("_messages").value() == django_session_messages);
   }
-  BOOST_TEST(s.cookie("sessionid") == django_session_token);
+  const std::string session_token = s.cookie("sessionid");
+  BOOST_TEST(crumb_test::same_but_compression(session_token, django_session_token, ':') == "");
   // The cookie holds only the sentinel: the rest is in the session.
   BOOST_TEST(crumb::json::to_string(cookie_json(s)).value() == R"(["__messagesnotfinished__"])");
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace crumb_test {
@@ -63,6 +64,41 @@ inline std::string zlib_of(const std::string& data, int level = 6) {
   out.resize(libdeflate_zlib_compress(c, data.data(), data.size(), out.data(), out.size()));
   libdeflate_free_compressor(c);
   return out;
+}
+
+/// Two signed tokens of the same data, key and time, where one side compressed with crumb's
+/// deflater and the other with Python's zlib: identical, or both compressed with the same
+/// timestamp, payloads that inflate to the same bytes, and crumb's at most 6 characters (4
+/// bytes of stream) longer. `sep` is the profile's separator (':' Django, '.' Flask).
+/// Returns "" when so, else what differs.
+inline std::string same_but_compression(std::string_view mine, std::string_view theirs, char sep) {
+  if (mine == theirs) return "";
+  if (mine.empty() || theirs.empty() || mine.front() != '.' || theirs.front() != '.')
+    return "different tokens, not both compressed";
+  struct parts {
+    std::string_view payload, timestamp;
+  };
+  const auto split = [sep](std::string_view t) {
+    const std::size_t signature = t.rfind(sep), timestamp = t.rfind(sep, signature - 1);
+    return parts{t.substr(1, timestamp - 1), t.substr(timestamp + 1, signature - timestamp - 1)};
+  };
+  const parts a = split(mine), b = split(theirs);
+  if (a.timestamp != b.timestamp) return "different timestamps";
+  const auto inflated = [](std::string_view payload) {
+    const std::string stream = crumb::base64url::decode(payload).value();
+    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    std::string out(1 << 20, '\0');
+    std::size_t n = 0;
+    const bool ok = libdeflate_zlib_decompress(d, stream.data(), stream.size(), out.data(),
+                                               out.size(), &n) == LIBDEFLATE_SUCCESS;
+    libdeflate_free_decompressor(d);
+    out.resize(ok ? n : 0);
+    return ok ? out : "<not a zlib stream>";
+  };
+  if (inflated(a.payload) != inflated(b.payload)) return "payloads inflate to different bytes";
+  if (mine.size() > theirs.size() + 6)
+    return "crumb's is " + std::to_string(mine.size() - theirs.size()) + " characters longer";
+  return "";
 }
 
 /// Django's base62 timestamp text.

@@ -80,8 +80,9 @@ def unb64(text):
 
 
 def payload_of(json_text, compress):
-    """crumb's encoder: zlib level 6, 15-bit window, memLevel 4 for JSON up to 1 KiB
-    (any zlib stream reads back); used when it saves at least one byte."""
+    """The vectors' streams: zlib level 6, 15-bit window, memLevel 4, which for these
+    inputs is what crumb's own deflater writes (any zlib stream reads back); used when it
+    saves at least one byte."""
     data = json_text.encode()
     if compress and len(data) > 1:
         assert len(data) <= 1024, "longer JSON goes through libdeflate: not reproducible here"

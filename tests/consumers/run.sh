@@ -57,8 +57,7 @@ hide_pc() {  # hide_pc NAME PC_NAME...: $work/pc-NAME holds every .pc file but t
       [[ " $* " == *" $(basename "$pc_file" .pc) "* ]] || ln -s "$pc_file" "$dir/"
     done
   done
-  env PKG_CONFIG_LIBDIR="$dir" PKG_CONFIG_PATH= pkg-config --exists libsodium libdeflate zlib \
-    simdjson || { echo "hiding $* hid crumb's required dependencies too"; exit 1; }
+  env PKG_CONFIG_LIBDIR="$dir" PKG_CONFIG_PATH= pkg-config --exists libsodium libdeflate simdjson || { echo "hiding $* hid crumb's required dependencies too"; exit 1; }
   if env PKG_CONFIG_LIBDIR="$dir" PKG_CONFIG_PATH= pkg-config --exists "$1"; then
     echo "$1 still visible through $dir"; exit 1
   fi

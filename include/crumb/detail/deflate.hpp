@@ -119,19 +119,19 @@ inline constexpr auto fixed_distance_code = [] {
 /// `limit`. Always at least two codes, so every code is complete (a lone used symbol gets
 /// a partner, as zlib gives it). Moffat and Katajainen's in-place method over the used
 /// symbols sorted by frequency, then lengths past `limit` folded back keeping the Kraft
-/// sum exact. `buckets` is scratch with room for the largest frequency + 1 entries.
-/// Loops over the whole alphabet do not branch on a symbol's use, which is random, nor
-/// update one memory cell per symbol (a chain of store-to-load latencies).
+/// sum exact. `present` has a bit set for each symbol with a frequency (64 a word), so only
+/// those are visited; `buckets` is scratch with room for the largest frequency + 1 entries.
 template <int Size>
-void build_huffman(prefix_code<Size>& code, const std::uint32_t* freq, int alphabet, int limit,
-                   std::uint16_t* buckets) {
+void build_huffman(prefix_code<Size>& code, const std::uint32_t* freq, const std::uint64_t* present,
+                   int alphabet, int limit, std::uint16_t* buckets) {
   int n = 0;
   std::uint32_t max_freq = 0;
-  for (int s = 0; s < alphabet; ++s) {
-    code.symbols[n] = static_cast<std::uint16_t>(s);
-    n += freq[s] != 0;
-    max_freq = std::max(max_freq, freq[s]);
-  }
+  for (int word = 0; word * 64 < alphabet; ++word)
+    for (std::uint64_t bits = present[word]; bits != 0; bits &= bits - 1) {
+      const int s = word * 64 + std::countr_zero(bits);
+      code.symbols[n++] = static_cast<std::uint16_t>(s);
+      max_freq = std::max(max_freq, freq[s]);
+    }
   std::fill_n(code.lengths.begin(), alphabet, std::uint8_t{0});
   if (n < 2) {  // rare, so it may branch: add unused symbols, keeping the order
     for (int s = 0; n < 2; ++s)
@@ -259,7 +259,12 @@ class small_deflater {
   static constexpr int max_hash_bits = 10;
 
   std::uint32_t hash(int at) const {
-    const std::uint32_t v = input_[at] | input_[at + 1] << 8 | input_[at + 2] << 16;
+    std::uint32_t v;
+    std::memcpy(&v, input_.data() + at, 4);  // the byte past the three is padding or input
+    if constexpr (std::endian::native == std::endian::little)
+      v &= 0xffffff;
+    else
+      v >>= 8;
     return (v * 0x9e3779b1u) >> (32 - hash_bits_);
   }
   void insert(int at) {
@@ -305,20 +310,6 @@ class small_deflater {
     return best;
   }
 
-  void add_literal(int at) {
-    symbols_[count_++] = {input_[at], 0};
-    ++litlen_freq_[input_[at]];
-  }
-  void add_match(int len, int distance) {
-    symbols_[count_++] = {static_cast<std::uint16_t>(len), static_cast<std::uint16_t>(distance)};
-    const int lc = deflate_tables::length_code[len];
-    ++litlen_freq_[257 + lc];
-    const int dc = distance <= 512 ? deflate_tables::distance_code_small[distance]
-                                   : deflate_tables::distance_code(static_cast<unsigned>(distance));
-    ++distance_freq_[dc];
-    extra_bits_ += deflate_tables::length_extra[lc] + deflate_tables::distance_extra[dc];
-  }
-
   // LZ77 with lazy matching, as zlib's deflate_slow: a match is taken only when the next
   // position does not start a longer one.
   void parse() {
@@ -327,8 +318,29 @@ class small_deflater {
     std::fill_n(head_.begin(), std::size_t{1} << hash_bits_, std::uint16_t{0});
     litlen_freq_.fill(0);
     distance_freq_.fill(0);
-    count_ = 0;
-    extra_bits_ = 0;
+    used_litlen_.fill(0);
+    used_distance_.fill(0);
+    // Counted in locals, which stay in registers (members would be stored at each step).
+    int count = 0;
+    std::uint64_t extra_bits = 0;
+    const auto add_literal = [&](int at) {
+      const unsigned char byte = input_[at];
+      symbols_[count++] = {byte, 0};
+      ++litlen_freq_[byte];
+      used_litlen_[byte >> 6] |= std::uint64_t{1} << (byte & 63);
+    };
+    const auto add_match = [&](int len, int distance) {
+      symbols_[count++] = {static_cast<std::uint16_t>(len), static_cast<std::uint16_t>(distance)};
+      const int lc = deflate_tables::length_code[len];
+      ++litlen_freq_[257 + lc];
+      used_litlen_[(257 + lc) >> 6] |= std::uint64_t{1} << ((257 + lc) & 63);
+      const int dc = distance <= 512
+                         ? deflate_tables::distance_code_small[distance]
+                         : deflate_tables::distance_code(static_cast<unsigned>(distance));
+      ++distance_freq_[dc];
+      used_distance_[0] |= std::uint64_t{1} << dc;
+      extra_bits += deflate_tables::length_extra[lc] + deflate_tables::distance_extra[dc];
+    };
 
     int previous_length = deflate_tables::min_match - 1, previous_distance = 0;
     bool literal_pending = false;
@@ -354,6 +366,9 @@ class small_deflater {
     }
     if (literal_pending) add_literal(n_ - 1);
     ++litlen_freq_[256];  // end of block
+    used_litlen_[256 >> 6] |= std::uint64_t{1} << (256 & 63);
+    count_ = count;
+    extra_bits_ = extra_bits;
   }
 
   // Bits LSB first. Each put() stores a whole word and moves on by the bytes completed,
@@ -362,8 +377,8 @@ class small_deflater {
     unsigned char* p;
     std::uint64_t bits = 0;
     int count = 0;
-    void put(std::uint32_t value, int width) {
-      bits |= static_cast<std::uint64_t>(value) << count;
+    void put(std::uint64_t value, int width) {  // width + 7 <= 64
+      bits |= value << count;
       count += width;
       if constexpr (std::endian::native == std::endian::little) {
         std::memcpy(p, &bits, 8);
@@ -385,9 +400,11 @@ class small_deflater {
   void encode_lengths(const std::uint8_t* lengths, int total) {
     runs_count_ = 0;
     code_length_freq_.fill(0);
+    used_code_length_.fill(0);
     auto emit = [&](int sym, int extra) {
       runs_[runs_count_++] = {static_cast<std::uint8_t>(sym), static_cast<std::uint8_t>(extra)};
       ++code_length_freq_[sym];
+      used_code_length_[0] |= std::uint64_t{1} << sym;
     };
     for (int i = 0; i < total;) {
       const int len = lengths[i];
@@ -408,8 +425,8 @@ class small_deflater {
   unsigned char* write_block(unsigned char* out) {
     using namespace deflate_tables;
     // Dynamic codes, and what the block costs with them, with the fixed ones, and stored.
-    build_huffman(litlen_, litlen_freq_.data(), 286, 15, buckets_.data());
-    build_huffman(distance_, distance_freq_.data(), 30, 15, buckets_.data());
+    build_huffman(litlen_, litlen_freq_.data(), used_litlen_.data(), 286, 15, buckets_.data());
+    build_huffman(distance_, distance_freq_.data(), used_distance_.data(), 30, 15, buckets_.data());
     const int litlen_count = std::max(257, litlen_.symbols[litlen_.count - 1] + 1);
     const int distance_count = distance_.symbols[distance_.count - 1] + 1;
     // The header's sequence is the used litlen lengths followed by the distance ones.
@@ -417,7 +434,8 @@ class small_deflater {
     std::copy_n(litlen_.lengths.data(), litlen_count, sequence.data());
     std::copy_n(distance_.lengths.data(), distance_count, sequence.data() + litlen_count);
     encode_lengths(sequence.data(), litlen_count + distance_count);
-    build_huffman(code_length_, code_length_freq_.data(), 19, 7, buckets_.data());
+    build_huffman(code_length_, code_length_freq_.data(), used_code_length_.data(), 19, 7,
+                  buckets_.data());
     int cl_count = 19;
     while (cl_count > 4 && code_length_.lengths[code_length_order[cl_count - 1]] == 0) --cl_count;
 
@@ -466,8 +484,12 @@ class small_deflater {
     for (int i = 0; i < cl_count; ++i) w.put(code_length_.lengths[code_length_order[i]], 3);
     for (int i = 0; i < runs_count_; ++i) {
       const int sym = runs_[i].symbol;
-      w.put(code_length_.codes[sym], code_length_.lengths[sym]);
-      if (sym >= 16) w.put(runs_[i].extra, sym == 16 ? 2 : sym == 17 ? 3 : 7);
+      const int len = code_length_.lengths[sym];
+      w.put(code_length_.codes[sym] | std::uint64_t{runs_[i].extra} << len,
+            len + (sym < 16    ? 0
+                   : sym == 16 ? 2
+                   : sym == 17 ? 3
+                               : 7));
     }
     return write_symbols(w, litlen_, distance_);
   }
@@ -483,13 +505,20 @@ class small_deflater {
         w.put(litlen.codes[s.literal_or_length], litlen.lengths[s.literal_or_length]);
         continue;
       }
+      // A match in one put of at most 48 bits: length code, its extra bits, distance code,
+      // its extra bits.
       const int lc = length_code[s.literal_or_length];
-      w.put(litlen.codes[257 + lc], litlen.lengths[257 + lc]);
-      w.put(static_cast<std::uint32_t>(s.literal_or_length - length_base[lc]), length_extra[lc]);
       const int dc =
           s.distance <= 512 ? distance_code_small[s.distance] : distance_code(s.distance);
-      w.put(distance.codes[dc], distance.lengths[dc]);
-      w.put(static_cast<std::uint32_t>(s.distance - distance_base[dc]), distance_extra[dc]);
+      std::uint64_t bits = litlen.codes[257 + lc];
+      int width = litlen.lengths[257 + lc];
+      bits |= std::uint64_t{static_cast<std::uint32_t>(s.literal_or_length - length_base[lc])}
+              << width;
+      width += length_extra[lc];
+      bits |= std::uint64_t{distance.codes[dc]} << width;
+      width += distance.lengths[dc];
+      bits |= std::uint64_t{static_cast<std::uint32_t>(s.distance - distance_base[dc])} << width;
+      w.put(bits, width + distance_extra[dc]);
     }
     w.put(litlen.codes[256], litlen.lengths[256]);
     return w.finish();
@@ -508,6 +537,9 @@ class small_deflater {
   std::array<std::uint32_t, 286> litlen_freq_{};
   std::array<std::uint32_t, 30> distance_freq_{};
   std::array<std::uint32_t, 19> code_length_freq_{};
+  // Which symbols occur, a bit each: the Huffman builds visit those, not the alphabets.
+  std::array<std::uint64_t, 5> used_litlen_{};
+  std::array<std::uint64_t, 1> used_distance_{}, used_code_length_{};
   std::array<std::uint16_t, max_input + 2> buckets_{};  // a frequency is at most max_input + 1
   std::array<run, 286 + 30> runs_{};
   prefix_code<286> litlen_;

@@ -125,14 +125,15 @@ inline std::size_t decode_utf8(std::string_view s, std::size_t i, std::uint32_t&
 }
 
 // Whether any of the 8 bytes of `w` needs more than a copy: below 0x20, '"', '\\', 0x7f,
-// or 0x80 and up (UTF-8, checked and escaped). Exact for "any" (the borrows of these
-// tricks only ever add false hits above a true one).
+// or 0x80 and up (UTF-8, checked and escaped). Exact for "any": the borrows and carries
+// of these tricks only ever add false hits next to a true one (0x7f + 1 sets the high
+// bit; only a byte of 0xff, itself a hit, carries into the next).
 constexpr bool any_byte_to_escape(std::uint64_t w) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
   const auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v; };
   const std::uint64_t below_space = (w - ones * 0x20) & ~w;
   return ((below_space | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\')) |
-           has_zero(w ^ (ones * 0x7f)) | w) &
+           (w + ones) | w) &
           high) != 0;
 }
 
@@ -140,38 +141,92 @@ constexpr bool any_byte_to_escape(std::uint64_t w) noexcept {
 // and a UTF-8 sequence that starts within the bytes and ends past them.
 constexpr std::size_t max_string_chars(std::size_t bytes) noexcept { return bytes * 6 + 2 + 12; }
 
-inline errc write_string(text_sink& sink, std::string_view s) {
+// Strings of up to 16 bytes (most keys and values) in at most two overlapping 8-byte
+// words: checked and copied without a loop or a memcpy call. Returns false, writing
+// nothing, when the string is longer or has a byte to escape.
+[[gnu::always_inline]] inline bool write_short_plain_string(text_sink& sink, std::string_view s) {
+  const std::size_t n = s.size();
+  if (n > 16) return false;
+  const char* p = s.data();
+  const auto load = [](const char* at, std::uint64_t& w, std::size_t bytes) {
+    std::memcpy(&w, at, bytes);  // fixed sizes: single loads
+  };
+  std::uint64_t first = 0x2020202020202020u, last = 0x2020202020202020u;  // spaces: no escape
+  if (n >= 8) {
+    load(p, first, 8);
+    load(p + n - 8, last, 8);
+  } else if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    first = a | std::uint64_t{b} << 32;
+  } else if (n > 0) {  // bytes 0, n/2 and n-1 cover 1 to 3 bytes
+    first = 0x2020202020000000u | static_cast<std::uint8_t>(p[0]) |
+            std::uint64_t{static_cast<std::uint8_t>(p[n / 2])} << 8 |
+            std::uint64_t{static_cast<std::uint8_t>(p[n - 1])} << 16;
+  }
+  if (any_byte_to_escape(first) || any_byte_to_escape(last)) return false;
+  char* out = sink.room(2 + 16);
+  *out++ = '"';
+  if (n >= 8) {
+    std::memcpy(out, p, 8);
+    std::memcpy(out + n - 8, p + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(out, p, 4);
+    std::memcpy(out + n - 4, p + n - 4, 4);
+  } else if (n > 0) {
+    out[0] = p[0];
+    out[n / 2] = p[n / 2];
+    out[n - 1] = p[n - 1];
+  }
+  out[n] = '"';
+  sink.advance_to(out + n + 1);
+  return true;
+}
+
+// Any string write_short_plain_string() does not take.
+inline errc write_long_string(text_sink& sink, std::string_view s) {
   // Long strings go in pieces, so the room asked for stays small (6x a piece, not 6x s).
   constexpr std::size_t piece = 4096;
   char* out = sink.room(max_string_chars(std::min(s.size(), piece)));
   *out++ = '"';
   std::size_t i = 0;
+  // The input from `verbatim` on has been copied as it is, so the output for any of it
+  // may be written again from the input (the last word, below).
+  std::size_t verbatim = 0;
   for (;;) {
     const std::size_t end = std::min(s.size(), i + piece);
-    std::size_t run = i;  // start of the bytes not yet copied
-    const auto copy_run = [&] {
-      std::memcpy(out, s.data() + run, i - run);
-      out += i - run;
-    };
     while (i < end) {
-      // Most session text is plain ASCII: skip it 8 bytes at a time, the last few bytes
-      // in a word padded with spaces (which need no escape).
-      std::uint64_t w = 0x2020202020202020u;
-      const std::size_t n = std::min<std::size_t>(8, end - i);
-      if (n == 8) std::memcpy(&w, s.data() + i, 8);  // one load, not a memcpy call
-      else std::memcpy(&w, s.data() + i, n);
-      if (!any_byte_to_escape(w)) {
-        i += n;
-        continue;
+      // Most session text is plain ASCII: checked and copied 8 bytes at a time. The last
+      // few bytes go in the word that ends with them, written over the copy of the bytes
+      // before (when those were copied as they are).
+      std::uint64_t w;
+      std::size_t n = end - i;
+      if (n >= 8) {
+        std::memcpy(&w, s.data() + i, 8);
+        if (!any_byte_to_escape(w)) {
+          std::memcpy(out, &w, 8);
+          out += 8;
+          i += 8;
+          continue;
+        }
+        n = 8;
+      } else if (end >= 8 && end - 8 >= verbatim) {
+        std::memcpy(&w, s.data() + end - 8, 8);
+        if (!any_byte_to_escape(w)) {
+          std::memcpy(out + n - 8, &w, 8);
+          out += n;
+          i = end;
+          continue;
+        }
       }
-      // Byte by byte through the word that holds something to escape.
+      // Byte by byte through the bytes that hold something to escape.
       for (const std::size_t stop = i + n; i < stop;) {
         const std::uint8_t cls = escape_class[static_cast<std::uint8_t>(s[i])];
         if (cls == 0) {
-          ++i;
+          *out++ = s[i++];
           continue;
         }
-        copy_run();
         if (cls == 1) {
           *out++ = '\\';
           *out++ = short_escape(s[i]);
@@ -192,10 +247,9 @@ inline errc write_string(text_sink& sink, std::string_view s) {
           }
           i += len;  // may pass `end` by up to 3 bytes: max_string_chars has room for it
         }
-        run = i;
+        verbatim = i;
       }
     }
-    copy_run();
     if (i >= s.size()) break;
     sink.advance_to(out);
     out = sink.room(max_string_chars(std::min(s.size() - i, piece)));
@@ -203,6 +257,11 @@ inline errc write_string(text_sink& sink, std::string_view s) {
   *out++ = '"';
   sink.advance_to(out);
   return errc::ok;
+}
+
+// The short path inline where strings are written, the rest a call.
+[[gnu::always_inline]] inline errc write_string(text_sink& sink, std::string_view s) {
+  return write_short_plain_string(sink, s) ? errc::ok : write_long_string(sink, s);
 }
 
 inline errc write_value(const value& v, text_sink& sink, std::size_t depth_left,

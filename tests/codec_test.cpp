@@ -265,4 +265,16 @@ BOOST_AUTO_TEST_CASE(system_clock_codec_round_trips) {
   BOOST_TEST(codec.decode(token).has_value());
 }
 
+// The default clock is the wall clock, read coarsely: never ahead of the precise one and
+// at most a few ticks behind it.
+BOOST_AUTO_TEST_CASE(system_clock_follows_the_wall_clock) {
+  for (int i = 0; i < 1000; ++i) {
+    const auto before = std::chrono::system_clock::now();
+    const crumb::time_point now = crumb::system_clock{}.now();
+    const auto after = std::chrono::system_clock::now();
+    BOOST_TEST_REQUIRE((now <= after));
+    BOOST_TEST_REQUIRE((now >= before - std::chrono::milliseconds(50)));
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -147,6 +147,11 @@ BOOST_AUTO_TEST_CASE(every_size_and_shape_round_trips) {
   for (std::size_t size = 0; size <= small_deflater::max_input; size += size < 64 ? 1 : 7)
     for (const std::string& in : shapes(size, rng)) check_round_trip(d, in);
   for (const std::string& in : shapes(small_deflater::max_input, rng)) check_round_trip(d, in);
+  // An empty view with no data at all (a null pointer): an empty stream, no memcpy from it.
+  std::string empty_stream(small_deflater::bound(0), '\0');
+  empty_stream.resize(
+      d.compress(std::string_view(), reinterpret_cast<unsigned char*>(empty_stream.data())));
+  BOOST_TEST(zlib_inflate(empty_stream, 0) == "");
 }
 
 // Past max_input nothing is written: the caller takes another compressor.

@@ -234,7 +234,7 @@ class small_deflater {
   std::size_t compress(std::string_view in, unsigned char* out) {
     if (in.size() > max_input) return 0;
     n_ = static_cast<int>(in.size());
-    std::memcpy(input_.data(), in.data(), in.size());
+    if (!in.empty()) std::memcpy(input_.data(), in.data(), in.size());  // data() may be null
     std::memset(input_.data() + in.size(), 0, 8);  // match compares read 8 bytes at a time
     parse();
 

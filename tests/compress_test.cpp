@@ -1,15 +1,16 @@
 #define BOOST_TEST_MODULE compress
 #include <boost/test/unit_test.hpp>
-#include <zlib.h>
 
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "python_zlib.hpp"
 #include "test_support.hpp"
 
 using crumb::errc;
 
+using crumb_test::python_zlib_size;
 using crumb_test::zlib_of;
 
 BOOST_AUTO_TEST_SUITE(compression)
@@ -25,15 +26,6 @@ BOOST_AUTO_TEST_CASE(round_trip) {
   BOOST_TEST(back == json);
 }
 
-// What Python's zlib.compress(data) (level 6, Django's call) gives: zlib's compress2.
-std::size_t python_zlib_size(const std::string& data) {
-  std::string out(compressBound(static_cast<uLong>(data.size())), '\0');
-  uLongf n = static_cast<uLongf>(out.size());
-  BOOST_REQUIRE(compress2(reinterpret_cast<Bytef*>(out.data()), &n,
-                          reinterpret_cast<const Bytef*>(data.data()),
-                          static_cast<uLong>(data.size()), 6) == Z_OK);
-  return n;
-}
 
 // The stream crumb's deflater writes for a small input, with no size rule applied.
 std::string small_stream(const std::string& data) {

@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE deflate
-#include <zlib.h>
 
 #include <boost/test/unit_test.hpp>
+#include <zlib.h>
 #include <crumb/detail/deflate.hpp>
 #include <cstdint>
 #include <functional>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "python_zlib.hpp"
 #include "test_support.hpp"
 
 // crumb's small-input deflater (detail/deflate.hpp). Every stream it writes is inflated
@@ -19,6 +20,7 @@
 namespace {
 
 using crumb::detail::small_deflater;
+using crumb_test::python_zlib_size;
 
 std::string deflate(small_deflater& d, const std::string& in) {
   std::string out(small_deflater::bound(in.size()), '\0');
@@ -50,15 +52,6 @@ std::string libdeflate_inflate(const std::string& stream, std::size_t size) {
   return out;
 }
 
-// What Python's zlib.compress(data) gives (level 6, Django's call): zlib's compress2.
-std::size_t python_zlib_size(const std::string& data) {
-  std::string out(compressBound(static_cast<uLong>(data.size())), '\0');
-  uLongf n = static_cast<uLongf>(out.size());
-  BOOST_REQUIRE(compress2(reinterpret_cast<Bytef*>(out.data()), &n,
-                          reinterpret_cast<const Bytef*>(data.data()),
-                          static_cast<uLong>(data.size()), 6) == Z_OK);
-  return n;
-}
 
 // The block type of a one-block stream: 0 stored, 1 fixed codes, 2 dynamic codes.
 int block_type(const std::string& stream) {

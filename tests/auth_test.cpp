@@ -579,10 +579,13 @@ BOOST_AUTO_TEST_CASE(concurrent_logins_and_revocations) {
   crumb::memory_store store;
   const manager m{crumb::key_ring(secret)};
   const authenticator a(crumb::key_ring(secret), {}, &store);
-  std::atomic<int> revocations_begun{0};
+  std::atomic<int> revocations_begun{0}, logins_done{0};
   std::atomic<bool> done{false};
   std::vector<std::pair<jar, int>> logins;  // the browser, revocations begun when it logged in
   std::thread revoker([&] {
+    // After a first login: on a slow build (sanitizers) all 200 revocations could
+    // otherwise end before any login does, and then no login is there to refuse.
+    while (logins_done.load() == 0) std::this_thread::yield();
     for (int i = 0; i < 200; ++i) {
       revocations_begun.fetch_add(1);
       BOOST_REQUIRE(a.revoke_all("7").has_value());
@@ -592,6 +595,7 @@ BOOST_AUTO_TEST_CASE(concurrent_logins_and_revocations) {
   while (!done.load()) {
     jar browser = logged_in(m, a);
     logins.emplace_back(std::move(browser), revocations_begun.load());
+    logins_done.fetch_add(1);
   }
   revoker.join();
   int refused = 0;

@@ -255,9 +255,18 @@ BOOST_AUTO_TEST_CASE(file_store_limits) {
   check_limits(by_count);
 }
 
+void check_limits_across_processes();
+
 // Regression: each process counted on its own, so six processes could fill a directory
-// to nearly three times its limit. The count is shared now.
+// to nearly three times its limit. The count is shared now. Regression too: a recount by
+// one process missed an entry another had reserved but not yet renamed into place, and
+// let one more in (101 of 100, seen under ASan); a create now holds the count's lock
+// until its file is there. Four rounds, as the window is narrow.
 BOOST_AUTO_TEST_CASE(file_store_limits_hold_across_processes) {
+  for (int round = 0; round < 4; ++round) check_limits_across_processes();
+}
+
+void check_limits_across_processes() {
   crumb_test::temp_dir dir;
   crumb::store_limits limits;
   limits.max_entries = 100;

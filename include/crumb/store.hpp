@@ -387,10 +387,14 @@ class basic_file_store {
     const std::int64_t expires = detail::expiry_of(clock_.now(), ttl);
     const std::string header = std::to_string(expires) + "\n";
     const std::size_t size = id.size() + header.size() + data.size();  // as a count sees it
-    if (auto s = reserve(1, size); !s) return s;
+    // The count's lock is held until the entry is in place: a recount by another process
+    // (which counts the files there) would otherwise miss this one in flight, and let one
+    // entry more than the limit in.
+    const usage_lock lock(*this);
+    if (auto s = reserve_locked(1, size); !s) return s;
     const std::string target = name_of(id);
     auto tmp = write_temporary(expires, header, data);
-    if (!tmp) return release(1, size, std::move(tmp.status));
+    if (!tmp) return release_locked(1, size, std::move(tmp.status));
     if (::renameat2(fd_, tmp.name.c_str(), fd_, target.c_str(), RENAME_NOREPLACE) == 0) return {};
     int err = errno;
     if (err == EINVAL || err == ENOSYS) {  // no RENAME_NOREPLACE here: link() refuses too
@@ -400,9 +404,9 @@ class basic_file_store {
     } else {
       ::unlinkat(fd_, tmp.name.c_str(), 0);
     }
-    return release(1, size,
-                   err == EEXIST ? store_status(errc::store_unavailable, "id already in use")
-                                 : failure("rename to", target, err));
+    return release_locked(1, size,
+                          err == EEXIST ? store_status(errc::store_unavailable, "id already in use")
+                                        : failure("rename to", target, err));
   }
 
   /// Replaces an entry that is still there and not expired: errc::not_found otherwise.
@@ -615,6 +619,9 @@ class basic_file_store {
   // Counts `entries` and `bytes` as used, if the limits allow: errc::store_full otherwise.
   store_status reserve(std::size_t entries, std::size_t bytes) {
     const usage_lock lock(*this);
+    return reserve_locked(entries, bytes);
+  }
+  store_status reserve_locked(std::size_t entries, std::size_t bytes) {
     usage u;
     if (!read_usage(u)) rescan_locked(u);
     const auto fits = [&] {
@@ -631,13 +638,20 @@ class basic_file_store {
   }
 
   store_status release(std::size_t entries, std::size_t bytes, store_status why) {
-    settle(bytes, 0, entries);
+    const usage_lock lock(*this);
+    return release_locked(entries, bytes, std::move(why));
+  }
+  store_status release_locked(std::size_t entries, std::size_t bytes, store_status why) {
+    settle_locked(bytes, 0, entries);
     return why;
   }
 
   // Replaces `counted` bytes by `actual`, and forgets `gone` entries.
   void settle(std::size_t counted, std::size_t actual, std::size_t gone = 0) {
     const usage_lock lock(*this);
+    settle_locked(counted, actual, gone);
+  }
+  void settle_locked(std::size_t counted, std::size_t actual, std::size_t gone) {
     usage u;
     if (!read_usage(u)) {
       rescan_locked(u);  // counts the directory as it is now: nothing to adjust

@@ -256,7 +256,7 @@ class small_deflater {
   // zlib's level 6: chains of 128, a quarter of that past a match of 8, good enough at 128,
   // lazy evaluation only after matches shorter than 16.
   static constexpr int max_chain = 128, good_length = 8, nice_length = 128, max_lazy = 16;
-  static constexpr int max_hash_bits = 10;
+  static constexpr int hash_bits = 10;  // 1024 heads: one per position of the longest input
 
   std::uint32_t hash(int at) const {
     std::uint32_t v;
@@ -265,7 +265,7 @@ class small_deflater {
       v &= 0xffffff;
     else
       v >>= 8;
-    return (v * 0x9e3779b1u) >> (32 - hash_bits_);
+    return (v * 0x9e3779b1u) >> (32 - hash_bits);
   }
   void insert(int at) {
     if (at + deflate_tables::min_match > n_) return;
@@ -313,9 +313,7 @@ class small_deflater {
   // LZ77 with lazy matching, as zlib's deflate_slow: a match is taken only when the next
   // position does not start a longer one.
   void parse() {
-    hash_bits_ = 10;
-    while (hash_bits_ < max_hash_bits && (1 << hash_bits_) < n_) ++hash_bits_;
-    std::fill_n(head_.begin(), std::size_t{1} << hash_bits_, std::uint16_t{0});
+    head_.fill(0);
     litlen_freq_.fill(0);
     distance_freq_.fill(0);
     used_litlen_.fill(0);
@@ -528,10 +526,10 @@ class small_deflater {
     std::uint8_t symbol, extra;
   };
 
-  int n_ = 0, hash_bits_ = 8, count_ = 0, runs_count_ = 0;
+  int n_ = 0, count_ = 0, runs_count_ = 0;
   std::uint64_t extra_bits_ = 0;
   std::array<unsigned char, max_input + 8> input_{};
-  std::array<std::uint16_t, 1 << max_hash_bits> head_{};  // position + 1 of a hash's latest
+  std::array<std::uint16_t, 1 << hash_bits> head_{};  // position + 1 of a hash's latest
   std::array<std::uint16_t, max_input> chain_{};          // position + 1 of the one before
   std::array<symbol, max_input> symbols_{};
   std::array<std::uint32_t, 286> litlen_freq_{};

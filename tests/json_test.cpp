@@ -377,7 +377,11 @@ BOOST_AUTO_TEST_CASE(reading_into_a_used_value_replaces_it) {
   crumb::json::reader r;
   crumb::value v = parse(R"({"a":[1,2,3,{"x":"long string, longer than SSO"}],"b":"s","c":{}})");
   const char* texts[] = {R"({"a":[1],"c":"now a string"})", R"([{"a":1},{"a":[]}])", R"("x")",
-                         R"({"k":{"k":{"k":1}},"z":null})", R"({"a":1,"a":2,"b":3})", "{}"};
+                         R"({"k":{"k":{"k":1}},"z":null})", R"({"a":1,"a":2,"b":3})", "{}",
+                         // keys and strings growing past and shrinking below what they held
+                         R"({"a key longer than the small-string buffer":"and a value as long as that"})",
+                         R"({"k":"v"})", R"({"a key longer than the small-string buffer, longer":"x"})",
+                         R"({"a":"","b":"\u00e9\ud83d\ude00 escaped, then long enough to spill"})"};
   for (const char* text : texts) {
     BOOST_REQUIRE(r.read(text, v) == errc::ok);
     BOOST_TEST(write(v) == write(parse(text)), text);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "crumb/detail/sodium.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -82,6 +83,28 @@ BOOST_AUTO_TEST_CASE(django_key_derivation) {
   std::uint8_t expected[32];
   crumb::sodium_hmac_sha256::hash("xsigners", expected);
   BOOST_TEST(k == std::string(reinterpret_cast<const char*>(expected), 32));
+}
+
+// The constant-time comparison a MAC check uses: equal only when every byte is, at each
+// length it is used at (16: native tags, 20: SHA-1, 32: SHA-256).
+template <std::size_t N>
+void check_same_bytes() {
+  std::uint8_t a[N], b[N];
+  for (std::size_t i = 0; i < N; ++i) a[i] = b[i] = static_cast<std::uint8_t>(i * 37 + 1);
+  BOOST_TEST(crumb::detail::same_bytes<N>(a, b));
+  for (std::size_t i = 0; i < N; ++i)
+    for (const std::uint8_t flip : {0x01, 0x80, 0xff}) {
+      b[i] ^= flip;
+      BOOST_TEST(!crumb::detail::same_bytes<N>(a, b), "byte " << i << " ^ " << int(flip));
+      b[i] ^= flip;
+    }
+  BOOST_TEST(crumb::detail::same_bytes<N>(a, b));
+}
+
+BOOST_AUTO_TEST_CASE(same_bytes_compares_every_byte) {
+  check_same_bytes<16>();
+  check_same_bytes<20>();
+  check_same_bytes<32>();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

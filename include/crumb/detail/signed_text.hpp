@@ -12,6 +12,7 @@
 
 #include "crumb/base64.hpp"
 #include "crumb/detail/base64_impl.hpp"
+#include "crumb/detail/sodium.hpp"
 #include "crumb/error.hpp"
 #include "crumb/profile.hpp"
 
@@ -76,7 +77,7 @@ bool any_key_signed(const Keys& keys, std::string_view msg, std::string_view sig
   int first = 0;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     keys[i].sign(msg, mac);
-    const int same = static_cast<int>(sodium_memcmp(mac, wanted, sizeof mac) == 0);
+    const int same = static_cast<int>(same_bytes<M::digest_size>(mac, wanted));
     matched |= same;
     if (i == 0) first = same;
   }

@@ -290,7 +290,7 @@ class native::sealer {
       const std::size_t signed_len = raw.size() - tag_bytes;
       std::uint8_t mac[Mac::digest_size];
       mac_key(*key, for_what).sign(raw.substr(0, signed_len), mac);
-      const bool ok = sodium_memcmp(mac, bytes(raw) + signed_len, tag_bytes) == 0;
+      const bool ok = detail::same_bytes<tag_bytes>(mac, bytes(raw) + signed_len);
       sodium_memzero(mac, sizeof mac);
       if (!ok) return errc::invalid_signature;
       out.payload = raw.substr(header, signed_len - header);

@@ -471,11 +471,13 @@ class reader {
   static errc build(simdjson::dom::element e, value& out, std::size_t depth_left) {
     using simdjson::dom::element_type;
     switch (e.type()) {
-      case element_type::NULL_VALUE: out = nullptr; return errc::ok;
-      case element_type::BOOL: out = e.get_bool().value_unsafe(); return errc::ok;
-      case element_type::INT64: out = e.get_int64().value_unsafe(); return errc::ok;
+      // Scalars go straight into the variant: assigning a value would build a temporary
+      // and move-assign it through a visit.
+      case element_type::NULL_VALUE: out.raw() = nullptr; return errc::ok;
+      case element_type::BOOL: out.raw() = e.get_bool().value_unsafe(); return errc::ok;
+      case element_type::INT64: out.raw() = e.get_int64().value_unsafe(); return errc::ok;
       case element_type::UINT64: return errc::number_out_of_range;  // above INT64_MAX
-      case element_type::DOUBLE: out = e.get_double().value_unsafe(); return errc::ok;
+      case element_type::DOUBLE: out.raw() = e.get_double().value_unsafe(); return errc::ok;
       case element_type::STRING: {
         const std::string_view s = e.get_string().value_unsafe();
         if (std::string* existing = out.if_string()) overwrite(*existing, s);

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -31,8 +32,15 @@ inline void start_signed_text(std::string& token, std::string_view payload, bool
 // Splits `text` at its last `separator`: false when there is none.
 inline bool split_last(std::string_view text, char separator, std::string_view& head,
                        std::string_view& tail) noexcept {
+#if defined(__GLIBC__)
+  // glibc's memrchr scans a vector at a time, rfind a byte at a time.
+  const void* found = text.empty() ? nullptr : ::memrchr(text.data(), separator, text.size());
+  if (found == nullptr) return false;
+  const auto at = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
+#else
   const std::size_t at = text.rfind(separator);
   if (at == std::string_view::npos) return false;
+#endif
   head = text.substr(0, at);
   tail = text.substr(at + 1);
   return true;

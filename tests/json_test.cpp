@@ -120,8 +120,10 @@ BOOST_AUTO_TEST_CASE(strings_escape_like_ensure_ascii) {
              R"("a\"b\\c\n\r\t\b\f\u0000\u001f\u007f/\u00e9\u20ac\ud834\udd1e <>&'")");
 }
 
-// Every byte at every position of a 17-byte string, so the 8-bytes-at-a-time scan and the
-// byte loop after it both meet each one: written as Python's ensure_ascii writes it.
+// Every byte at every position of strings up to 41 bytes, as values and as keys, so each
+// scan (two words for 16 bytes or less; 16, then 8 bytes at a time, then a last word
+// overlapping the one before) and the byte loop after it meet each one: written as
+// Python's ensure_ascii writes it.
 BOOST_AUTO_TEST_CASE(every_byte_at_every_position_escapes_like_python) {
   const auto python_escape = [](unsigned char c) -> std::string {
     switch (c) {
@@ -141,23 +143,25 @@ BOOST_AUTO_TEST_CASE(every_byte_at_every_position_escapes_like_python) {
     }
     return std::string(1, static_cast<char>(c));
   };
-  // Every length up to 25: strings of 16 bytes or less take a path of their own (two
-  // overlapping words), longer ones check their last bytes in a word overlapping the one
-  // before.
   for (int c = 0; c < 256; ++c) {
-    for (std::size_t size = 1; size <= 25; ++size) {
+    for (std::size_t size = 1; size <= 41; ++size) {
       for (std::size_t at = 0; at < size; ++at) {
         std::string text(size, 'a');
         text[at] = static_cast<char>(c);
-        const auto written = crumb::json::to_string(crumb::value(text));
+        const auto as_value = crumb::json::to_string(crumb::value(text));
+        const auto as_key = crumb::json::to_string(crumb::object{{text, 1}, {text + "b", 2}});
         if (c >= 0x80) {  // a lone byte of 0x80 and up is not UTF-8
-          BOOST_TEST((written.error() == errc::invalid_utf8), c << " at " << at << " of " << size);
+          BOOST_TEST((as_value.error() == errc::invalid_utf8), c << " at " << at << " of " << size);
+          BOOST_TEST((as_key.error() == errc::invalid_utf8), c << " at " << at << " of " << size);
           continue;
         }
         const std::string expected = "\"" + std::string(at, 'a') +
                                      python_escape(static_cast<unsigned char>(c)) +
                                      std::string(size - 1 - at, 'a') + "\"";
-        BOOST_TEST(written.value() == expected, c << " at " << at << " of " << size);
+        BOOST_TEST(as_value.value() == expected, c << " at " << at << " of " << size);
+        const std::string second = expected.substr(0, expected.size() - 1) + "b\"";
+        BOOST_TEST(as_key.value() == "{" + expected + ":1," + second + ":2}",
+                   c << " at " << at << " of " << size);
       }
     }
   }

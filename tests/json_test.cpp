@@ -385,7 +385,14 @@ BOOST_AUTO_TEST_CASE(reading_into_a_used_value_replaces_it) {
                          // keys and strings growing past and shrinking below what they held
                          R"({"a key longer than the small-string buffer":"and a value as long as that"})",
                          R"({"k":"v"})", R"({"a key longer than the small-string buffer, longer":"x"})",
-                         R"({"a":"","b":"\u00e9\ud83d\ude00 escaped, then long enough to spill"})"};
+                         R"({"a":"","b":"\u00e9\ud83d\ude00 escaped, then long enough to spill"})",
+                         // the same shape twice, with other strings of every length class
+                         R"({"a":"b","ab":"cd","abc":"def","abcd":"efgh","abcdefg":"hijklmn",)"
+                         R"("abcdefgh":"ijklmnop","abcdefghijklmnop":"qrstuvwxyz012345",)"
+                         R"("abcdefghijklmnopq":"a string longer than sixteen bytes"})",
+                         R"({"A":"B","AB":"CD","ABC":"DEF","ABCD":"EFGH","ABCDEFG":"HIJKLMN",)"
+                         R"("ABCDEFGH":"IJKLMNOP","ABCDEFGHIJKLMNOP":"QRSTUVWXYZ543210",)"
+                         R"("ABCDEFGHIJKLMNOPQ":"A STRING LONGER THAN SIXTEEN BYTES"})"};
   for (const char* text : texts) {
     BOOST_REQUIRE(r.read(text, v) == errc::ok);
     BOOST_TEST(write(v) == write(parse(text)), text);

@@ -517,6 +517,27 @@ class reader {
   // most strings are as long as the ones they replace: those are copied over in place,
   // short ones inline. Others go through clear() + append(), which skips assign()'s
   // general replace (it allows for aliasing).
+  static bool same_text(const std::string& a, std::string_view b) noexcept {
+    const std::size_t n = b.size();
+    if (a.size() != n) return false;
+    const char* x = a.data();
+    const char* y = b.data();
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    std::uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    if (n >= 8) {  // two overlapping words
+      std::memcpy(&a0, x, 8), std::memcpy(&a1, x + n - 8, 8);
+      std::memcpy(&b0, y, 8), std::memcpy(&b1, y + n - 8, 8);
+    } else if (n >= 4) {
+      std::uint32_t w[4];
+      std::memcpy(&w[0], x, 4), std::memcpy(&w[1], x + n - 4, 4);
+      std::memcpy(&w[2], y, 4), std::memcpy(&w[3], y + n - 4, 4);
+      a0 = w[0] | std::uint64_t{w[1]} << 32, b0 = w[2] | std::uint64_t{w[3]} << 32;
+    } else if (n > 0) {  // bytes 0, n/2 and n-1 cover 1 to 3 bytes
+      return x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1];
+    }
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+
   static void overwrite(std::string& dst, std::string_view s) {
     const std::size_t n = s.size();
     if (n != dst.size()) {
@@ -587,17 +608,28 @@ class reader {
         if (!out.is_object()) out = object();
         object& target = *out.if_object();
         auto& entries = target.unchecked_entries();
+        // Whether every key is the one already at its position: the keys are then the
+        // first of an object's keys, which has no duplicates, and need no check. (An
+        // object left by a failed build is emptied below, so that holds.)
+        bool same_keys = true;
         std::size_t n = 0;
         for (simdjson::dom::key_value_pair field : source) {
-          if (n < entries.size()) overwrite(entries[n].first, field.key);
-          else entries.emplace_back(std::string(field.key), value());
+          if (n >= entries.size()) {
+            entries.emplace_back(std::string(field.key), value());
+            same_keys = false;
+          } else if (!same_text(entries[n].first, field.key)) {
+            overwrite(entries[n].first, field.key);
+            same_keys = false;
+          }
           if (const errc err = build(field.value, entries[n].second, depth_left - 1);
-              err != errc::ok)
+              err != errc::ok) {
+            entries.clear();  // it may hold a key twice
             return err;
+          }
           ++n;
         }
         entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(n), entries.end());
-        target.collapse_duplicates();
+        if (!same_keys) target.collapse_duplicates();
         return errc::ok;
       }
     }

@@ -6,6 +6,7 @@
 #include <ios>
 #include <cstdint>
 #include <cstring>
+#include <algorithm>
 #include <random>
 #include <cstdio>
 #include <limits>
@@ -271,6 +272,35 @@ BOOST_AUTO_TEST_CASE(sorted_keys_as_python_sorts_them) {
   // Insertion order stays the default.
   BOOST_REQUIRE(crumb::json::write_into(v, scratch, text) == errc::ok);
   BOOST_TEST(text.substr(0, 6) == R"({"b":1)");
+}
+
+// Sorted keys against std::string's order (bytes, as code points for UTF-8) on random keys
+// that share their first 8 bytes or less, hold NUL bytes and multi-byte characters, and
+// are prefixes of one another: the writer sorts by the first 8 bytes as a number first.
+BOOST_AUTO_TEST_CASE(sorted_keys_match_byte_order) {
+  std::mt19937 rng(20261205);
+  const std::string pieces[] = {std::string(1, '\0'), "a", "b", "\x7f", "\u00e9", "\u20ac",
+                                "\U0001F600", "_auth_user_", "k"};
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::string> keys;
+    const int count = 1 + static_cast<int>(rng() % 45);
+    for (int i = 0; i < count; ++i) {
+      std::string key;
+      for (int p = static_cast<int>(rng() % 6); p > 0; --p) key += pieces[rng() % 9];
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    }
+    crumb::object shuffled;
+    for (const std::string& k : keys) shuffled.insert_or_assign(k, 1);
+    std::sort(keys.begin(), keys.end());
+    crumb::object in_order;
+    for (const std::string& k : keys) in_order.insert_or_assign(k, 1);
+    std::string scratch_a, scratch_b;
+    std::string_view sorted_text, expected_text;
+    BOOST_REQUIRE(crumb::json::write_into(shuffled, scratch_a, sorted_text, 64,
+                                          crumb::json::key_order::sorted) == errc::ok);
+    BOOST_REQUIRE(crumb::json::write_into(in_order, scratch_b, expected_text) == errc::ok);
+    BOOST_TEST(sorted_text == expected_text);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(reads_what_the_writer_writes) {

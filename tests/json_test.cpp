@@ -443,6 +443,28 @@ BOOST_AUTO_TEST_CASE(a_failed_read_leaves_no_key_twice) {
   BOOST_TEST(write(v) == R"({"k":{"x":2}})");
 }
 
+// The reader skips the duplicate check only for keys known distinct: an object given a
+// key twice through append_unchecked() or a renaming iterator is checked again.
+BOOST_AUTO_TEST_CASE(keys_made_twice_by_hand_are_checked_on_the_next_read) {
+  crumb::json::reader r;
+  crumb::value v = crumb::object{};
+  v.if_object()->append_unchecked("k", 1);
+  v.if_object()->append_unchecked("k", 2);
+  BOOST_REQUIRE(r.read(R"({"k":3,"k":4})", v) == errc::ok);
+  BOOST_TEST(write(v) == R"({"k":4})");
+
+  v = crumb::object{{"a", 1}, {"b", 2}};
+  for (auto& [key, item] : *v.if_object()) key = "z";
+  BOOST_REQUIRE(r.read(R"({"z":5,"z":6})", v) == errc::ok);
+  BOOST_TEST(write(v) == R"({"z":6})");
+
+  // Read twice with the same keys: the second read skips the check, and is still right.
+  BOOST_REQUIRE(r.read(R"({"x":1,"y":2})", v) == errc::ok);
+  BOOST_REQUIRE(r.read(R"({"x":3,"y":4})", v) == errc::ok);
+  BOOST_TEST(write(v) == R"({"x":3,"y":4})");
+  BOOST_TEST(v.if_object()->keys_known_distinct());
+}
+
 BOOST_AUTO_TEST_CASE(many_keys_with_and_without_duplicates) {
   std::string unique = "{", duplicated;
   for (int i = 0; i < 100; ++i) unique += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";

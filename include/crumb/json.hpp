@@ -625,11 +625,12 @@ class reader {
         if (e.get_object().get(source) != simdjson::SUCCESS) return errc::invalid_json;
         if (!out.is_object()) out = object();
         object& target = *out.if_object();
+        // Whether every key is the one already at its position: when the object's keys
+        // were known distinct, the keys read are the first of them and need no check.
+        // (unchecked_entries() forgets that they were, so an exception part-way leaves
+        // them to be checked next time.)
+        bool same_keys = target.keys_known_distinct();
         auto& entries = target.unchecked_entries();
-        // Whether every key is the one already at its position: the keys are then the
-        // first of an object's keys, which has no duplicates, and need no check. (An
-        // object left by a failed build is emptied below, so that holds.)
-        bool same_keys = true;
         std::size_t n = 0;
         for (simdjson::dom::key_value_pair field : source) {
           if (n >= entries.size()) {
@@ -647,7 +648,8 @@ class reader {
           ++n;
         }
         entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(n), entries.end());
-        if (!same_keys) target.collapse_duplicates();
+        if (same_keys) target.mark_keys_distinct();
+        else target.collapse_duplicates();
         return errc::ok;
       }
     }

@@ -66,14 +66,26 @@ class object {
 
   /// For builders that reuse storage (the JSON reader): the entries, which may hold
   /// duplicate keys until collapse_duplicates() is called.
-  std::vector<entry>& unchecked_entries() noexcept { return entries_; }
+  std::vector<entry>& unchecked_entries() noexcept {
+    keys_checked_ = false;
+    return entries_;
+  }
   /// Applies from_entries()' rule in place. Allocates only when there are duplicates.
   void collapse_duplicates();
+  /// Whether the keys are known to be distinct: true from collapse_duplicates() or
+  /// mark_keys_distinct() until the keys could have been changed behind the object's back
+  /// (unchecked_entries(), append_unchecked(), a non-const iterator). For the JSON
+  /// reader, which skips the duplicate check for keys that are those already in place.
+  bool keys_known_distinct() const noexcept { return keys_checked_; }
+  /// For builders that know the keys are distinct (the JSON reader, when it has rewritten
+  /// a prefix of keys known distinct with the same keys).
+  void mark_keys_distinct() noexcept { keys_checked_ = true; }
 
   friend bool operator==(const object& a, const object& b) noexcept;
 
  private:
   std::vector<entry> entries_;
+  bool keys_checked_ = true;  // see keys_known_distinct()
 };
 
 /// Which alternative a value holds, in the order of value::storage.
@@ -132,10 +144,20 @@ class value {
 // object's members are defined here, where value is complete (clang insists).
 inline std::size_t object::size() const noexcept { return entries_.size(); }
 inline bool object::empty() const noexcept { return entries_.empty(); }
-inline void object::clear() noexcept { entries_.clear(); }
+inline void object::clear() noexcept {
+  entries_.clear();
+  keys_checked_ = true;
+}
 inline void object::reserve(std::size_t n) { entries_.reserve(n); }
-inline object::iterator object::begin() noexcept { return entries_.begin(); }
-inline object::iterator object::end() noexcept { return entries_.end(); }
+// A non-const iterator can rename keys.
+inline object::iterator object::begin() noexcept {
+  keys_checked_ = false;
+  return entries_.begin();
+}
+inline object::iterator object::end() noexcept {
+  keys_checked_ = false;
+  return entries_.end();
+}
 inline object::const_iterator object::begin() const noexcept { return entries_.begin(); }
 inline object::const_iterator object::end() const noexcept { return entries_.end(); }
 
@@ -157,12 +179,12 @@ inline const value* object::find(std::string_view key) const noexcept {
 
 inline value& object::insert_or_assign(std::string_view key, value v) {
   if (value* existing = find(key)) return *existing = std::move(v);
-  return append_unchecked(std::string(key), std::move(v));
+  return entries_.emplace_back(std::string(key), std::move(v)).second;
 }
 
 inline value& object::operator[](std::string_view key) {
   if (value* existing = find(key)) return *existing;
-  return append_unchecked(std::string(key), value());
+  return entries_.emplace_back(std::string(key), value()).second;
 }
 
 inline bool object::erase(std::string_view key) {
@@ -176,6 +198,7 @@ inline bool object::erase(std::string_view key) {
 }
 
 inline value& object::append_unchecked(std::string key, value v) {
+  keys_checked_ = false;
   return entries_.emplace_back(std::move(key), std::move(v)).second;
 }
 
@@ -187,6 +210,7 @@ inline object object::from_entries(std::vector<entry>&& entries) {
 }
 
 inline void object::collapse_duplicates() {
+  keys_checked_ = true;  // so it is when this returns
   const std::size_t n = entries_.size();
   if (n < 2) return;
   bool has_duplicates = false;

@@ -26,7 +26,6 @@ BOOST_AUTO_TEST_CASE(round_trip) {
   BOOST_TEST(back == json);
 }
 
-
 // The stream crumb's deflater writes for a small input, with no size rule applied.
 std::string small_stream(const std::string& data) {
   crumb::detail::small_deflater d;

@@ -52,7 +52,6 @@ std::string libdeflate_inflate(const std::string& stream, std::size_t size) {
   return out;
 }
 
-
 // The block type of a one-block stream: 0 stored, 1 fixed codes, 2 dynamic codes.
 int block_type(const std::string& stream) {
   return (static_cast<unsigned char>(stream[2]) >> 1) & 3;

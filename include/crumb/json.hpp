@@ -164,8 +164,48 @@ inline bool any_byte_to_escape(__m128i v) noexcept {
 // and a UTF-8 sequence that starts within the bytes and ends past them.
 constexpr std::size_t max_string_chars(std::size_t bytes) noexcept { return bytes * 6 + 2 + 12; }
 
-// Strings of up to 16 bytes (most keys and values) in at most two overlapping 8-byte
-// words: checked and copied without a loop or a memcpy call. Returns false, writing
+// A string of up to 16 bytes (most keys and values) in two words that together hold every
+// byte of it, without a loop or a memcpy call: the first and last 8 bytes (overlapping
+// below 16), the first and last 4 in one word below 8, bytes 0, n/2 and n-1 below 4.
+// Spaces where no byte goes, which need no escape; two strings of the same length are
+// equal when their words are.
+struct short_words {
+  std::uint64_t first = 0x2020202020202020u, last = 0x2020202020202020u;
+};
+[[gnu::always_inline]] inline short_words load_short(const char* p, std::size_t n) noexcept {
+  short_words w;
+  if (n >= 8) {
+    std::memcpy(&w.first, p, 8);  // fixed sizes: single loads
+    std::memcpy(&w.last, p + n - 8, 8);
+  } else if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    w.first = a | std::uint64_t{b} << 32;
+  } else if (n > 0) {
+    w.first = 0x2020202020000000u | static_cast<std::uint8_t>(p[0]) |
+              std::uint64_t{static_cast<std::uint8_t>(p[n / 2])} << 8 |
+              std::uint64_t{static_cast<std::uint8_t>(p[n - 1])} << 16;
+  }
+  return w;
+}
+
+// Copies the n <= 16 bytes at `from` to `to` in the pieces load_short() reads.
+[[gnu::always_inline]] inline void copy_short(char* to, const char* from, std::size_t n) noexcept {
+  if (n >= 8) {
+    std::memcpy(to, from, 8);
+    std::memcpy(to + n - 8, from + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(to, from, 4);
+    std::memcpy(to + n - 4, from + n - 4, 4);
+  } else if (n > 0) {
+    to[0] = from[0];
+    to[n / 2] = from[n / 2];
+    to[n - 1] = from[n - 1];
+  }
+}
+
+// Strings of up to 16 bytes, checked and copied as short_words. Returns false, writing
 // nothing, when the string is longer or has a byte to escape. A member's key comes with
 // its separators, in the same room: a ',' before it unless it is the first, ':' after.
 enum class string_role : std::uint8_t { value, key };
@@ -175,23 +215,7 @@ template <string_role Role = string_role::value>
   const std::size_t n = s.size();
   if (n > 16) return false;
   const char* p = s.data();
-  const auto load = [](const char* at, std::uint64_t& w, std::size_t bytes) {
-    std::memcpy(&w, at, bytes);  // fixed sizes: single loads
-  };
-  std::uint64_t first = 0x2020202020202020u, last = 0x2020202020202020u;  // spaces: no escape
-  if (n >= 8) {
-    load(p, first, 8);
-    load(p + n - 8, last, 8);
-  } else if (n >= 4) {
-    std::uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    first = a | std::uint64_t{b} << 32;
-  } else if (n > 0) {  // bytes 0, n/2 and n-1 cover 1 to 3 bytes
-    first = 0x2020202020000000u | static_cast<std::uint8_t>(p[0]) |
-            std::uint64_t{static_cast<std::uint8_t>(p[n / 2])} << 8 |
-            std::uint64_t{static_cast<std::uint8_t>(p[n - 1])} << 16;
-  }
+  const auto [first, last] = load_short(p, n);
 #if defined(__SSE2__)
   if (any_byte_to_escape(_mm_set_epi64x(static_cast<long long>(last), static_cast<long long>(first))))
     return false;
@@ -204,17 +228,7 @@ template <string_role Role = string_role::value>
     out += comma;
   }
   *out++ = '"';
-  if (n >= 8) {
-    std::memcpy(out, p, 8);
-    std::memcpy(out + n - 8, p + n - 8, 8);
-  } else if (n >= 4) {
-    std::memcpy(out, p, 4);
-    std::memcpy(out + n - 4, p + n - 4, 4);
-  } else if (n > 0) {
-    out[0] = p[0];
-    out[n / 2] = p[n / 2];
-    out[n - 1] = p[n - 1];
-  }
+  copy_short(out, p, n);
   out[n] = '"';
   if constexpr (Role == string_role::key) {
     out[n + 1] = ':';
@@ -531,58 +545,27 @@ class reader {
     }
   }
 
+  static bool same_text(const std::string& a, std::string_view b) noexcept {
+    const std::size_t n = b.size();
+    if (a.size() != n) return false;
+    if (n > 16) return std::memcmp(a.data(), b.data(), n) == 0;
+    const auto x = detail::load_short(a.data(), n), y = detail::load_short(b.data(), n);
+    return ((x.first ^ y.first) | (x.last ^ y.last)) == 0;
+  }
+
   // dst = s, for a dst that never aliases s. A session read again has the same shape, so
   // most strings are as long as the ones they replace: those are copied over in place,
   // short ones inline. Others go through clear() + append(), which skips assign()'s
   // general replace (it allows for aliasing).
-  static bool same_text(const std::string& a, std::string_view b) noexcept {
-    const std::size_t n = b.size();
-    if (a.size() != n) return false;
-    const char* x = a.data();
-    const char* y = b.data();
-    if (n > 16) return std::memcmp(x, y, n) == 0;
-    std::uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
-    if (n >= 8) {  // two overlapping words
-      std::memcpy(&a0, x, 8), std::memcpy(&a1, x + n - 8, 8);
-      std::memcpy(&b0, y, 8), std::memcpy(&b1, y + n - 8, 8);
-    } else if (n >= 4) {
-      std::uint32_t w[4];
-      std::memcpy(&w[0], x, 4), std::memcpy(&w[1], x + n - 4, 4);
-      std::memcpy(&w[2], y, 4), std::memcpy(&w[3], y + n - 4, 4);
-      a0 = w[0] | std::uint64_t{w[1]} << 32, b0 = w[2] | std::uint64_t{w[3]} << 32;
-    } else if (n > 0) {  // bytes 0, n/2 and n-1 cover 1 to 3 bytes
-      return x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1];
-    }
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-  }
-
   static void overwrite(std::string& dst, std::string_view s) {
     const std::size_t n = s.size();
     if (n != dst.size()) {
       dst.clear();
       dst.append(s.data(), n);
-      return;
-    }
-    char* to = dst.data();
-    const char* from = s.data();
-    if (n > 16) {
-      std::memcpy(to, from, n);
-    } else if (n >= 8) {  // two overlapping words
-      std::uint64_t a, b;
-      std::memcpy(&a, from, 8);
-      std::memcpy(&b, from + n - 8, 8);
-      std::memcpy(to, &a, 8);
-      std::memcpy(to + n - 8, &b, 8);
-    } else if (n >= 4) {
-      std::uint32_t a, b;
-      std::memcpy(&a, from, 4);
-      std::memcpy(&b, from + n - 4, 4);
-      std::memcpy(to, &a, 4);
-      std::memcpy(to + n - 4, &b, 4);
-    } else if (n > 0) {  // bytes 0, n/2 and n-1 cover 1 to 3 bytes
-      to[0] = from[0];
-      to[n / 2] = from[n / 2];
-      to[n - 1] = from[n - 1];
+    } else if (n > 16) {
+      std::memcpy(dst.data(), s.data(), n);
+    } else {
+      detail::copy_short(dst.data(), s.data(), n);
     }
   }
 
@@ -642,7 +625,7 @@ class reader {
           }
           if (const errc err = build(field.value, entries[n].second, depth_left - 1);
               err != errc::ok) {
-            entries.clear();  // it may hold a key twice
+            entries.clear();  // no key left twice for a caller who looks after the error
             return err;
           }
           ++n;

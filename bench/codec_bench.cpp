@@ -2,7 +2,9 @@
 //   dependency floor: libsodium HMAC-SHA256 (keyed state prepared once) over the token's
 //     signed part + libsodium base64 of the payload (+ libdeflate for compressed cases);
 //   hardware floor: HMAC-SHA256 from prekeyed OpenSSL SHA256_CTX states, which use the
-//     CPU's SHA extensions, and crumb's base64 (when libcrypto is available).
+//     CPU's SHA extensions, and a table base64 (crumb's table loops; when libcrypto is
+//     available). crumb itself runs base64 with AVX2 where the CPU has it: the base64/
+//     rows time both codecs on each fixture's payload, so what that buys is on the table.
 // Each crumb case reports ns/op, allocations/op, token bytes and its ratio to both floors.
 // The native profile's cases (signed and encrypted) have floors of their own, the same two
 // recipes over the native token's bytes; the mac/ rows set keyed BLAKE2b-256 beside
@@ -131,8 +133,8 @@ void floor_payload_work(const workload& w, scratch& s, bool encode, libdeflate_c
                         reinterpret_cast<const unsigned char*>(w.payload.data()), w.payload.size(),
                         sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     } else {
-      crumb::detail::base64url_encode(reinterpret_cast<const std::uint8_t*>(w.payload.data()),
-                                      w.payload.size(), s.b64.data());
+      crumb::detail::base64url_encode_table(reinterpret_cast<const std::uint8_t*>(w.payload.data()),
+                                            w.payload.size(), s.b64.data());
     }
   } else {
     if constexpr (SodiumBase64) {
@@ -141,8 +143,8 @@ void floor_payload_work(const workload& w, scratch& s, bool encode, libdeflate_c
                         w.payload_b64.data(), w.payload_b64.size(), nullptr, &out_len, nullptr,
                         sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     } else {
-      crumb::detail::base64url_decode(w.payload_b64.data(), w.payload_b64.size(),
-                                      reinterpret_cast<std::uint8_t*>(s.bytes.data()));
+      crumb::detail::base64url_decode_table(w.payload_b64.data(), w.payload_b64.size(),
+                                            reinterpret_cast<std::uint8_t*>(s.bytes.data()));
     }
     if (w.compressed)
       libdeflate_zlib_decompress(d, w.packed.data(), w.packed.size(), s.json.data(), s.json.size(),
@@ -529,6 +531,38 @@ void flask_op(benchmark::State& state, const std::string& name, bool compress, b
 }
 #endif
 
+// --- base64 decoders ------------------------------------------------------------------
+
+// The payload of each fixture's uncompressed Django token, encoded and decoded through the
+// table loops (the hardware floor's) and through crumb's codec as the profiles call it
+// (AVX2 where the CPU has it). x: ns over the table row's.
+std::map<std::string, double> base64_table_ns;
+
+void base64_row(benchmark::State& state, const std::string& name, bool encode, bool table) {
+  const workload w = make_workload(name, false);
+  namespace d = crumb::detail;
+  std::string text(w.payload_b64.size(), '\0'), bytes(w.payload.size(), '\0');
+  const auto* in = reinterpret_cast<const std::uint8_t*>(w.payload.data());
+  auto* out = reinterpret_cast<std::uint8_t*>(bytes.data());
+  const char* chars = w.payload_b64.data();
+  const std::size_t n = w.payload.size(), m = w.payload_b64.size();
+  const double ns = run_timed(state, [&] {
+    if (encode) {
+      table ? d::base64url_encode_table(in, n, text.data()) : d::base64url_encode(in, n, text.data());
+      benchmark::DoNotOptimize(text.data());
+    } else {
+      const bool ok = table ? d::base64url_decode_table(chars, m, out) : d::base64url_decode(chars, m, out);
+      benchmark::DoNotOptimize(ok);
+      benchmark::DoNotOptimize(bytes.data());
+    }
+  });
+  const std::string key = name + (encode ? "/encode" : "/decode");
+  if (table) base64_table_ns[key] = ns;
+  state.counters["chars"] = static_cast<double>(m);
+  if (const auto it = base64_table_ns.find(key); it != base64_table_ns.end())
+    state.counters["x_table"] = ns / it->second;
+}
+
 // --- MAC choice for the native signed mode --------------------------------------------
 
 // MACs (no base64, no JSON) over the bytes a native signed token of the fixture MACs:
@@ -690,6 +724,15 @@ void register_all() {
   native_cases.template operator()<crumb::openssl_hmac_sha256>("native_signed_openssl", false);
 #endif
   native_cases.template operator()<crumb::default_hmac_sha256>("native_encrypted", true);
+
+  // The base64 rows: the table first, whose times crumb's decoder's are divided by.
+  for (const std::string name : names)
+    for (const bool encode : {true, false})
+      for (const bool table : {true, false})
+        benchmark::RegisterBenchmark(("base64/" + std::string(table ? "table/" : "crumb/") +
+                                      (encode ? "encode/" : "decode/") + name)
+                                         .c_str(),
+                                     base64_row, name, encode, table);
 
   // The MAC rows: the HMAC floors first, whose times the BLAKE2b rows are divided by.
   for (const std::string name : names)

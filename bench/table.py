@@ -29,7 +29,7 @@ def print_codec_table(report):
     sweep = []
     for b in report["benchmarks"]:
         name = b["name"]
-        if name.startswith(("floor_", "native_", "mac/", "flask_")):
+        if name.startswith(("floor_", "native_", "mac/", "flask_", "base64/")):
             continue
         if name.startswith("sweep_"):
             sweep.append(b)
@@ -100,6 +100,20 @@ def print_native_tables(report):
                 return format(b[key], fmt) if key in b else "-"
             print(f"| {b['name']} | {num('bytes', '.0f')} | {ns_per_op(b):,.0f} "
                   f"| {num('x_dep_floor', '.2f')} | {num('x_hw_floor', '.2f')} |")
+
+
+def print_base64_table(report):
+    """crumb's base64 codec against the table loops the hardware floor uses."""
+    decoders = [b for b in report["benchmarks"] if b["name"].startswith("base64/")]
+    if decoders:
+        print("\nbase64 of each fixture's payload (uncompressed Django token), encoded and "
+              "decoded: the table loops, which the hardware floor uses, and crumb's codec as "
+              "the profiles call it (AVX2 where the CPU has it). x: ns over the table row's.\n")
+        print("| case | chars | ns/op | x table |")
+        print("|---|---:|---:|---:|")
+        for b in decoders:
+            x = format(b["x_table"], ".2f") if "x_table" in b else "-"
+            print(f"| {b['name']} | {b['chars']:.0f} | {ns_per_op(b):,.0f} | {x} |")
 
 
 CRUMBS = ("django_openssl", "django_sodium")
@@ -198,6 +212,7 @@ def main():
     report = load(sys.argv[1])
     print_codec_table(report)
     print_native_tables(report)
+    print_base64_table(report)
     peers = load(sys.argv[2]) if len(sys.argv) == 3 else None
     if peers:
         print_peer_table(report, peers)

@@ -1,9 +1,12 @@
 #define BOOST_TEST_MODULE base64
-#include <boost/test/unit_test.hpp>
-
 #include <sodium.h>
 
+#include <boost/test/unit_test.hpp>
+#include <cstdint>
+#include <optional>
+#include <random>
 #include <string>
+#include <string_view>
 
 #include "test_support.hpp"
 
@@ -14,7 +17,7 @@ BOOST_AUTO_TEST_SUITE(base64url)
 // RFC 4648 section 10, in the URL-safe alphabet without padding.
 BOOST_AUTO_TEST_CASE(rfc4648_vectors) {
   const std::pair<const char*, const char*> cases[] = {
-      {"", ""},         {"f", "Zg"},         {"fo", "Zm8"},         {"foo", "Zm9v"},
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
       {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : cases) {
@@ -29,9 +32,8 @@ BOOST_AUTO_TEST_CASE(agrees_with_libsodium) {
   std::string bytes;
   for (int n = 0; n < 300; ++n) {
     bytes.push_back(static_cast<char>((n * 97 + 13) & 0xff));
-    std::string expected(sodium_base64_encoded_len(bytes.size(),
-                                                   sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                         '\0');
+    std::string expected(
+        sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
     sodium_bin2base64(expected.data(), expected.size(),
                       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -50,6 +52,101 @@ BOOST_AUTO_TEST_CASE(decoding_is_strict) {
   }
   // "Zh" and "Zm9" carry non-zero bits after the last byte: a second spelling of "f"/"fo".
   BOOST_TEST(crumb::base64url::decode("Zg").value() == "f");
+}
+
+// Strict base64url one bit at a time: the test's own statement of what decode must do.
+std::optional<std::string> reference_decode(std::string_view text) {
+  const std::string_view alphabet = crumb::detail::base64url_alphabet;
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  std::uint32_t pending = 0;
+  int bits = 0;
+  for (const char c : text) {
+    const std::size_t six = alphabet.find(c);
+    if (six == std::string_view::npos) return std::nullopt;
+    pending = pending << 6 | static_cast<std::uint32_t>(six);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>(pending >> bits));
+      pending &= (1u << bits) - 1;
+    }
+  }
+  if (pending != 0) return std::nullopt;  // bits after the last byte
+  return out;
+}
+
+// Both decoding loops (the table's, and the AVX2 one that takes 32-char blocks where the
+// CPU has it) against the reference: every byte value at every position of texts around
+// the block sizes, the last block overlapping the one before or not.
+BOOST_AUTO_TEST_CASE(every_byte_at_every_position) {
+  if (!crumb::detail::base64url_have_avx2()) BOOST_TEST_MESSAGE("no AVX2: table loop only");
+  std::mt19937 rng(7);
+  std::string out(256, '\0');
+  long compared = 0;
+  for (const std::size_t n : {31u, 32u, 34u, 35u, 36u, 43u, 60u, 63u, 64u, 66u, 96u, 99u, 131u}) {
+    std::string text(n, 'A');
+    for (char& c : text) c = crumb::detail::base64url_alphabet[rng() % 64];
+    text.back() = 'A';  // zero trailing bits: canonical until a byte below changes that
+    for (std::size_t at = 0; at < n; ++at)
+      for (int byte = 0; byte < 256; ++byte) {
+        std::string t = text;
+        t[at] = static_cast<char>(byte);
+        const auto expected = reference_decode(t);
+        auto* to = reinterpret_cast<std::uint8_t*>(out.data());
+        const bool table = crumb::detail::base64url_decode_table(t.data(), n, to);
+        BOOST_TEST_REQUIRE(table == expected.has_value(),
+                           "table, n=" << n << " at=" << at << " byte=" << byte);
+        if (table) BOOST_TEST_REQUIRE(out.substr(0, expected->size()) == *expected);
+        const bool dispatched = crumb::detail::base64url_decode(t.data(), n, to);
+        BOOST_TEST_REQUIRE(dispatched == expected.has_value(),
+                           "n=" << n << " at=" << at << " byte=" << byte);
+        if (dispatched) BOOST_TEST_REQUIRE(out.substr(0, expected->size()) == *expected);
+        ++compared;
+      }
+  }
+  BOOST_TEST(compared > 200000);
+}
+
+// Random texts of every length up to 300, valid and with one byte changed.
+BOOST_AUTO_TEST_CASE(random_texts_of_every_length) {
+  std::mt19937 rng(11);
+  for (std::size_t n = 0; n <= 300; ++n)
+    for (int round = 0; round < 20; ++round) {
+      std::string text(n, 'A');
+      for (char& c : text) c = crumb::detail::base64url_alphabet[rng() % 64];
+      if (round % 2 == 1 && n > 0) text[rng() % n] = static_cast<char>(rng() % 256);
+      const auto expected = reference_decode(text);
+      const auto got = crumb::base64url::decode(text);
+      BOOST_TEST_REQUIRE(got.has_value() == expected.has_value(), "n=" << n);
+      if (got) BOOST_TEST_REQUIRE(*got == *expected);
+    }
+}
+
+// Random bytes of every length up to 300 through both encoding loops (the table's, and the
+// AVX2 one that takes 24-byte blocks where the CPU has it), against libsodium's encoder.
+BOOST_AUTO_TEST_CASE(encoders_agree_with_libsodium) {
+  std::mt19937 rng(13);
+  for (std::size_t n = 0; n <= 300; ++n)
+    for (int round = 0; round < 10; ++round) {
+      std::string bytes(n, '\0');
+      for (char& c : bytes) c = static_cast<char>(rng());
+      std::string expected(sodium_base64_encoded_len(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                           '\0');
+      sodium_bin2base64(expected.data(), expected.size(),
+                        reinterpret_cast<const unsigned char*>(bytes.data()), n,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+      expected.resize(expected.size() - 1);  // the terminating NUL
+      // One char of room past the end, which neither loop may touch.
+      std::string table(expected.size() + 1, '#');
+      crumb::detail::base64url_encode_table(reinterpret_cast<const std::uint8_t*>(bytes.data()), n,
+                                            table.data());
+      BOOST_TEST_REQUIRE(table == expected + "#", "table, n=" << n);
+      std::string dispatched(expected.size() + 1, '#');
+      crumb::detail::base64url_encode(reinterpret_cast<const std::uint8_t*>(bytes.data()), n,
+                                      dispatched.data());
+      BOOST_TEST_REQUIRE(dispatched == expected + "#", "n=" << n);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(appends_to_existing_content) {

@@ -77,20 +77,32 @@ struct prefix_code {
 
   /// Canonical codes (RFC 1951, 3.2.2) from the lengths of `symbols`.
   constexpr void assign_codes() {
-    std::array<std::uint16_t, 16> per_length{}, next{};
+    std::array<int, 16> per_length{};
     for (int i = 0; i < count; ++i) ++per_length[lengths[symbols[i]]];
+    assign_codes(per_length);
+  }
+  /// The same, given how many of `symbols` have each length.
+  constexpr void assign_codes(const std::array<int, 16>& per_length) {
+    std::array<std::uint16_t, 16> next{};
     for (int len = 1; len < 16; ++len)
       next[len] = static_cast<std::uint16_t>((next[len - 1] + per_length[len - 1]) << 1);
     for (int i = 0; i < count; ++i) {
       const int len = lengths[symbols[i]];
-      std::uint32_t code = next[len]++;
-      code = (code & 0x5555) << 1 | (code >> 1 & 0x5555);
-      code = (code & 0x3333) << 2 | (code >> 2 & 0x3333);
-      code = (code & 0x0f0f) << 4 | (code >> 4 & 0x0f0f);
-      code = (code & 0x00ff) << 8 | (code >> 8 & 0x00ff);
-      codes[symbols[i]] = static_cast<std::uint16_t>(code >> (16 - len));
+      const std::uint32_t code = next[len]++;
+      codes[symbols[i]] = static_cast<std::uint16_t>(
+          (std::uint32_t{reversed_byte[code & 0xff]} << 8 | reversed_byte[code >> 8]) >>
+          (16 - len));
     }
   }
+
+ private:
+  static constexpr auto reversed_byte = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (int b = 0; b < 256; ++b)
+      for (int bit = 0; bit < 8; ++bit)
+        if ((b >> bit & 1) != 0) t[b] |= static_cast<std::uint8_t>(0x80 >> bit);
+    return t;
+  }();
 };
 
 /// The fixed codes of RFC 1951, 3.2.6.
@@ -216,7 +228,7 @@ void build_huffman(prefix_code<Size>& code, const std::uint32_t* freq, const std
   for (int len = 1; len <= limit; ++len)
     for (int k = 0; k < per_length[len]; ++k)
       code.lengths[sorted[item--]] = static_cast<std::uint8_t>(len);
-  code.assign_codes();
+  code.assign_codes(per_length);
 }
 
 /// Compresses inputs of up to max_input bytes into zlib streams. Keeps its tables between
@@ -267,8 +279,9 @@ class small_deflater {
       v >>= 8;
     return (v * 0x9e3779b1u) >> (32 - hash_bits);
   }
+  // Positions in the last two have padding in their hash: harmless, as no later position
+  // has room for a match.
   void insert(int at) {
-    if (at + deflate_tables::min_match > n_) return;
     const std::uint32_t h = hash(at);
     chain_[at] = head_[h];
     head_[h] = static_cast<std::uint16_t>(at + 1);
@@ -395,6 +408,7 @@ class small_deflater {
 
   // The code length sequence of the dynamic header, run-length coded (RFC 1951, 3.2.7):
   // 16 repeats the previous length 3-6 times, 17 and 18 give 3-10 and 11-138 zeros.
+  // `lengths` is readable 8 bytes past `total`.
   void encode_lengths(const std::uint8_t* lengths, int total) {
     runs_count_ = 0;
     code_length_freq_.fill(0);
@@ -402,12 +416,26 @@ class small_deflater {
     auto emit = [&](int sym, int extra) {
       runs_[runs_count_++] = {static_cast<std::uint8_t>(sym), static_cast<std::uint8_t>(extra)};
       ++code_length_freq_[sym];
-      used_code_length_[0] |= std::uint64_t{1} << sym;
     };
     for (int i = 0; i < total;) {
       const int len = lengths[i];
+      const int run_at_most = total - i;
+      // The run's end 8 lengths at a time: the first byte that differs from `len`.
+      const std::uint64_t same = 0x0101010101010101u * static_cast<std::uint8_t>(len);
       int run = 1;
-      while (i + run < total && lengths[i + run] == len) ++run;
+      for (;; run += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, lengths + i + run, 8);  // `lengths` has 8 bytes of room past total
+        if (const std::uint64_t differ = word ^ same; differ != 0) {
+          if constexpr (std::endian::native == std::endian::little)
+            run += std::countr_zero(differ) / 8;
+          else
+            run += std::countl_zero(differ) / 8;
+          break;
+        }
+        if (run >= run_at_most) break;
+      }
+      run = std::min(run, run_at_most);
       i += run;
       if (len == 0) {
         for (; run >= 11; run -= std::min(run, 138)) emit(18, std::min(run, 138) - 11);
@@ -418,6 +446,8 @@ class small_deflater {
       }
       for (; run > 0; --run) emit(len, 0);
     }
+    for (int sym = 0; sym < 19; ++sym)
+      used_code_length_[0] |= std::uint64_t{code_length_freq_[sym] != 0} << sym;
   }
 
   unsigned char* write_block(unsigned char* out) {
@@ -428,7 +458,7 @@ class small_deflater {
     const int litlen_count = std::max(257, litlen_.symbols[litlen_.count - 1] + 1);
     const int distance_count = distance_.symbols[distance_.count - 1] + 1;
     // The header's sequence is the used litlen lengths followed by the distance ones.
-    std::array<std::uint8_t, 286 + 30> sequence{};
+    std::array<std::uint8_t, 286 + 30 + 8> sequence{};  // 8 more for encode_lengths' reads
     std::copy_n(litlen_.lengths.data(), litlen_count, sequence.data());
     std::copy_n(distance_.lengths.data(), distance_count, sequence.data() + litlen_count);
     encode_lengths(sequence.data(), litlen_count + distance_count);
@@ -440,13 +470,12 @@ class small_deflater {
     std::uint64_t dynamic_bits =
         3 + 5 + 5 + 4 + 3 * static_cast<std::uint64_t>(cl_count) + extra_bits_;
     std::uint64_t fixed_bits = 3 + extra_bits_;
-    for (int i = 0; i < runs_count_; ++i) {
-      const int sym = runs_[i].symbol;
-      dynamic_bits += code_length_.lengths[sym] + (sym == 16   ? 2
-                                                   : sym == 17 ? 3
-                                                   : sym == 18 ? 7
-                                                               : 0);
-    }
+    for (int sym = 0; sym < 19; ++sym)  // the run-length coded lengths, with extra bits
+      dynamic_bits += std::uint64_t{code_length_freq_[sym]} *
+                      (code_length_.lengths[sym] + (sym == 16   ? 2
+                                                    : sym == 17 ? 3
+                                                    : sym == 18 ? 7
+                                                                : 0));
     for (int i = 0; i < litlen_.count; ++i) {
       const int s = litlen_.symbols[i];
       dynamic_bits += std::uint64_t{litlen_freq_[s]} * litlen_.lengths[s];

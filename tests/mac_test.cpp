@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE mac
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -105,6 +106,17 @@ BOOST_AUTO_TEST_CASE(same_bytes_compares_every_byte) {
   check_same_bytes<16>();
   check_same_bytes<20>();
   check_same_bytes<32>();
+}
+
+// wipe() (the clearing of MAC states and computed MACs) clears exactly its bytes.
+BOOST_AUTO_TEST_CASE(wipe_clears_exactly_its_bytes) {
+  for (const std::size_t n : {0u, 1u, 20u, 32u, 112u, 208u}) {
+    std::array<std::uint8_t, 256> buffer;
+    buffer.fill(0xa5);
+    crumb::detail::wipe(buffer.data() + 8, n);
+    for (std::size_t i = 0; i < buffer.size(); ++i)
+      BOOST_TEST_REQUIRE(buffer[i] == (i >= 8 && i < 8 + n ? 0 : 0xa5), "n=" << n << " i=" << i);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -66,7 +66,7 @@ struct sodium_hmac_sha256 {
       crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
                                     msg.size());
       crypto_auth_hmacsha256_final(&st, out);
-      sodium_memzero(&st, sizeof st);
+      detail::wipe(&st, sizeof st);
     }
 
    private:
@@ -148,8 +148,8 @@ class openssl_hmac_key {
     c = outer_;
     Hash::update(c, inner_digest, Size);
     Hash::final(c, out);
-    sodium_memzero(&c, sizeof c);
-    sodium_memzero(inner_digest, sizeof inner_digest);
+    wipe(&c, sizeof c);
+    wipe(inner_digest, sizeof inner_digest);
   }
 
  private:

@@ -67,7 +67,7 @@ void append_signature(std::string& token, const typename M::key& key, char separ
   key.sign(token, mac);
   token += separator;
   base64url::encode(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac), token);
-  sodium_memzero(mac, sizeof mac);
+  wipe(mac, sizeof mac);
 }
 
 // Whether a key of `keys` made `sig` (base64url) over `msg`. The signature is decoded once
@@ -89,7 +89,7 @@ bool any_key_signed(const Keys& keys, std::string_view msg, std::string_view sig
     matched |= same;
     if (i == 0) first = same;
   }
-  sodium_memzero(mac, sizeof mac);
+  wipe(mac, sizeof mac);
   fallback = matched != 0 && first == 0;
   return matched != 0;
 }

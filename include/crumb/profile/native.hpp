@@ -237,7 +237,7 @@ class native::sealer {
       std::uint8_t mac[Mac::digest_size];
       mac_key(key, for_what).sign(raw_, mac);
       raw_.append(reinterpret_cast<const char*>(mac), tag_bytes);
-      sodium_memzero(mac, sizeof mac);
+      detail::wipe(mac, sizeof mac);
     }
     token.clear();
     base64url::encode(raw_, token);
@@ -291,7 +291,7 @@ class native::sealer {
       std::uint8_t mac[Mac::digest_size];
       mac_key(*key, for_what).sign(raw.substr(0, signed_len), mac);
       const bool ok = detail::same_bytes<tag_bytes>(mac, bytes(raw) + signed_len);
-      sodium_memzero(mac, sizeof mac);
+      detail::wipe(mac, sizeof mac);
       if (!ok) return errc::invalid_signature;
       out.payload = raw.substr(header, signed_len - header);
     }

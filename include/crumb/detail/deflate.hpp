@@ -358,7 +358,9 @@ class small_deflater {
     for (int at = 0; at < n_;) {
       insert(at);
       int length = deflate_tables::min_match - 1, distance = 0;
-      if (previous_length < max_lazy) length = longest_match(at, previous_length, distance);
+      // Most positions of a session start a 3-byte string seen nowhere before: no chain.
+      if (chain_[at] != 0 && previous_length < max_lazy)
+        length = longest_match(at, previous_length, distance);
       if (length == previous_length) length = deflate_tables::min_match - 1;  // not longer
       if (previous_length >= deflate_tables::min_match && length <= previous_length) {
         add_match(previous_length, previous_distance);

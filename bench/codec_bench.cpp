@@ -121,7 +121,7 @@ struct scratch {
   std::string b64, bytes, json;
 };
 
-// The non-MAC work of a floor: base64 (libsodium's or crumb's) and libdeflate.
+// The non-MAC work of a floor: base64 (libsodium's, or crumb's table loops) and libdeflate.
 template <bool SodiumBase64>
 void floor_payload_work(const workload& w, scratch& s, bool encode, libdeflate_compressor* c,
                         libdeflate_decompressor* d) {
@@ -229,7 +229,8 @@ struct hw_hmac {
 using hw_hmac_sha256 =
     hw_hmac<SHA256_CTX, SHA256_CBLOCK, 32, SHA256_Init, SHA256_Update, SHA256_Final>;
 
-// The hardware HMAC + crumb's base64: the least any token of these bytes can cost.
+// The hardware HMAC + a table base64 (crumb's table loops) + libdeflate: the floor the
+// issue sets for a token of these bytes.
 void floor_hardware_on(benchmark::State& state, const workload& w, const std::string& key,
                        bool encode) {
   scratch s(w);
@@ -492,7 +493,7 @@ std::string flask_key(const std::string& name, bool compress, const char* op) {
 }
 
 // The hardware floor of a flask token: HMAC-SHA1 (prekeyed, the key Flask derives) over
-// its signed part + crumb's base64 of its payload (+ libdeflate when compressed).
+// its signed part + a table base64 of its payload (+ libdeflate when compressed).
 void floor_flask_hardware(benchmark::State& state, const std::string& name, bool compress,
                           bool encode) {
   const workload w = make_flask_workload(name, compress);

@@ -176,7 +176,7 @@ def print_flask_table(report, peers):
     flask_version = (peers or {}).get("context", {}).get("flask_version")
     print("\nFlask profile (crumb::basic_codec<profile::flask, zlib_compression, "
           "openssl_hmac_sha256>, HMAC-SHA1). Its hardware floor: HMAC-SHA1 from prekeyed "
-          "OpenSSL SHA_CTX states over the flask token's signed part + crumb's base64 of its "
+          "OpenSSL SHA_CTX states over the flask token's signed part + a table base64 of its "
           "payload (+ libdeflate); no dependency floor (libsodium has no SHA-1). Overhead: "
           "token bytes beyond the base64url of the bare payload."
           + (f" Flask: Flask {flask_version}'s own session serializer (tagged JSON, in an app "

@@ -32,7 +32,8 @@ inline constexpr auto base64url_reverse = [] {
 }();
 
 // Writes the encoding of n bytes at `in` to `out`, which has room for (4n + 2) / 3 chars,
-// 3 bytes at a time through the alphabet.
+// 3 bytes at a time through the alphabet. `in` and `out` do not overlap (nor in the
+// functions below).
 inline void base64url_encode_table(const std::uint8_t* in, std::size_t n, char* out) noexcept {
   const char* a = base64url_alphabet;
   std::size_t i = 0;
@@ -59,7 +60,8 @@ inline void base64url_encode_table(const std::uint8_t* in, std::size_t n, char* 
 // Decodes n chars at `in` into `out` (room for 3n / 4 bytes), 4 at a time through the
 // table. Returns false on a character outside the alphabet, a length of 4k+1, or non-zero
 // bits after the last byte (a non-canonical encoding: two texts must never decode to the
-// same bytes). `out` is unspecified then.
+// same bytes). `out` is unspecified then. `in` and `out` do not overlap: the AVX2 loop's
+// last step reads chars its step before may have overwritten.
 inline bool base64url_decode_table(const char* in, std::size_t n, std::uint8_t* out) noexcept {
   const auto& r = base64url_reverse;
   const auto at = [&](std::size_t k) { return r[static_cast<unsigned char>(in[k])]; };

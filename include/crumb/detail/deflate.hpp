@@ -66,6 +66,13 @@ inline constexpr std::array<std::uint8_t, 19> code_length_order = {
 
 }  // namespace deflate_tables
 
+/// How many bytes two 8-byte words loaded from memory share before the first that differs,
+/// given their xor (not zero).
+constexpr int equal_leading_bytes(std::uint64_t differ) noexcept {
+  if constexpr (std::endian::native == std::endian::little) return std::countr_zero(differ) / 8;
+  else return std::countl_zero(differ) / 8;
+}
+
 /// A prefix code over an alphabet of up to Size symbols: each symbol's length (0 for none)
 /// and code, bit-reversed to be sent LSB first, and the symbols that have one, ascending.
 template <int Size>
@@ -293,10 +300,7 @@ class small_deflater {
       std::memcpy(&x, input_.data() + a + len, 8);
       std::memcpy(&y, input_.data() + b + len, 8);
       if (x != y) {
-        if constexpr (std::endian::native == std::endian::little)
-          len += std::countr_zero(x ^ y) / 8;
-        else
-          len += std::countl_zero(x ^ y) / 8;
+        len += equal_leading_bytes(x ^ y);
         break;
       }
       len += 8;
@@ -429,10 +433,7 @@ class small_deflater {
         std::uint64_t word;
         std::memcpy(&word, lengths + i + run, 8);  // `lengths` has 8 bytes of room past total
         if (const std::uint64_t differ = word ^ same; differ != 0) {
-          if constexpr (std::endian::native == std::endian::little)
-            run += std::countr_zero(differ) / 8;
-          else
-            run += std::countl_zero(differ) / 8;
+          run += equal_leading_bytes(differ);
           break;
         }
         if (run >= run_at_most) break;

@@ -218,6 +218,37 @@ check "django fallback" '{"a":1}' "$out"
 grep -q "re-sign" "$tmp/err" && check "django fallback says re-sign" ok ok \
   || check "django fallback says re-sign" "re-sign" "$(cat "$tmp/err")"
 
+# Secrets are used byte for byte: a blank one (anyone could sign with it) or one with
+# spaces around it is refused, from the environment and from files alike.
+forged=$(echo '{"user":"admin"}' | CRUMB_SECRET=x "$crumb" sign --profile native --now $T)
+for fallbacks in $'old\n \n' $'old\n\t' $'old \n'; do
+  err=$(echo "$forged" | CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS="$fallbacks" \
+    "$crumb" verify --profile native --now $T 2>&1 >/dev/null)
+  rc=$?
+  check "fallbacks $(printf %q "$fallbacks") refused" 2 $rc
+  [[ "$err" == "crumb: line 2 of \$CRUMB_SECRET_FALLBACKS is blank"* ||
+     "$err" == "crumb: line 1 of \$CRUMB_SECRET_FALLBACKS has spaces or tabs around it"* ]] \
+    && check "fallbacks $(printf %q "$fallbacks") named" ok ok \
+    || check "fallbacks $(printf %q "$fallbacks") named" "line N of \$CRUMB_SECRET_FALLBACKS ..." "$err"
+done
+printf 'old\n \n' > "$tmp/blank-fallbacks"
+echo "$forged" | "$crumb" verify --profile native --now $T --fallback-file "$tmp/blank-fallbacks" \
+  >/dev/null 2>&1
+check "a blank line of a fallback file refused" 2 $?
+printf ' \n' > "$tmp/blank-secret"
+echo "$forged" | "$crumb" verify --profile native --now $T --secret-file "$tmp/blank-secret" \
+  >/dev/null 2>&1
+check "a blank secret file refused" 2 $?
+echo "$forged" | CRUMB_SECRET=' ' "$crumb" verify --profile native --now $T >/dev/null 2>&1
+check "a blank \$CRUMB_SECRET refused" 2 $?
+echo "$forged" | CRUMB_SECRET='x ' "$crumb" verify --profile native --now $T >/dev/null 2>&1
+check "a \$CRUMB_SECRET with a space after it refused" 2 $?
+printf 'x\n' > "$tmp/x-secret"
+out=$(echo "$forged" | CRUMB_SECRET=$'x\n' "$crumb" verify --profile native --now $T)
+check "\$CRUMB_SECRET read as a file is: no trailing newline" '{"user":"admin"}' "$out"
+out=$(echo "$forged" | "$crumb" verify --profile native --now $T --secret-file "$tmp/x-secret")
+check "the same secret from a file" '{"user":"admin"}' "$out"
+
 # inspect: the fields, unverified; with a secret, which key made the token.
 token=$(echo '{"a":1}' | "$crumb" sign --profile native --ttl 60 --idle 30 --now $T)
 out=$(env -u CRUMB_SECRET "$crumb" inspect "$token" --now $T)
@@ -240,6 +271,23 @@ grep -qx "authentic: yes, made with the current key" <<<"$out" && check "inspect
 out=$(CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=$'x\ndjango-insecure-cli-test-secret' "$crumb" inspect "$token")
 grep -q "^authentic: yes, made with fallback key 2" <<<"$out" && check "inspect fallback key" ok ok \
   || check "inspect fallback key" "made with fallback key 2" "$out"
+# A secret listed twice counts once: the first of the two names the key.
+out=$(CRUMB_SECRET=django-insecure-cli-test-secret CRUMB_SECRET_FALLBACKS=django-insecure-cli-test-secret \
+  "$crumb" inspect "$token")
+grep -qx "authentic: yes, made with the current key" <<<"$out" \
+  && check "inspect: a secret twice is the current key" ok ok \
+  || check "inspect: a secret twice is the current key" "made with the current key" "$out"
+out=$(CRUMB_SECRET=new CRUMB_SECRET_FALLBACKS=$'django-insecure-cli-test-secret\nx\ndjango-insecure-cli-test-secret' \
+  "$crumb" inspect "$token")
+grep -q "^authentic: yes, made with fallback key 1" <<<"$out" \
+  && check "inspect: a fallback twice is its first place" ok ok \
+  || check "inspect: a fallback twice is its first place" "made with fallback key 1" "$out"
+# Two secrets with one key id (k35366 and k55188 share id ba7559c1): refused, as verify does.
+err=$(CRUMB_SECRET=k35366 CRUMB_SECRET_FALLBACKS=k55188 "$crumb" inspect "$token" 2>&1 >/dev/null)
+check "inspect: a key id clash exit" 2 $?
+[[ "$err" == "crumb: two secrets of the key ring have the same native key id" ]] \
+  && check "inspect: a key id clash says so, once prefixed" ok ok \
+  || check "inspect: a key id clash says so, once prefixed" "crumb: two secrets ..." "$err"
 out=$(CRUMB_SECRET=new "$crumb" inspect "$token")
 check "inspect unknown key exit" 0 $?
 grep -q "^authentic: NO: unknown_key" <<<"$out" && check "inspect unknown key" ok ok \

@@ -61,6 +61,8 @@ constexpr std::string_view secrets_text =
     "Secrets never go on the command line: the current secret comes from $CRUMB_SECRET or\n"
     "--secret-file FILE, fallback secrets (one per line) from $CRUMB_SECRET_FALLBACKS or\n"
     "--fallback-file FILE. Any secret works for every profile (`crumb keygen` makes one).\n"
+    "A secret is used byte for byte, less trailing newlines: a blank one, or one with\n"
+    "spaces or tabs around it, is refused.\n"
     "Exit status: 0 success, 1 token or input refused (reason on stderr), 2 usage error.\n";
 
 constexpr std::string_view usage_text =
@@ -548,33 +550,56 @@ std::string_view trim_whitespace(std::string_view s) {
   return s;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    line = strip_trailing_newlines(line);
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
+// A secret is used byte for byte, so a blank one (anyone can sign with " ") or one with
+// spaces around it (a different key from the one meant) is refused, not trimmed.
+std::string checked_secret(std::string secret, const std::string& where) {
+  if (trim_whitespace(secret).empty()) throw usage_error{where + " is blank"};
+  if (trim_whitespace(secret).size() != secret.size())
+    throw usage_error{where + " has spaces or tabs around it; a secret is used byte for byte"};
+  return secret;
 }
 
-// The key ring, or nullopt when no secret is given (inspect then verifies nothing).
+// One secret per line; empty lines are skipped.
+std::vector<std::string> secrets_of(const std::string& text, const std::string& source) {
+  std::vector<std::string> secrets;
+  std::istringstream in(text);
+  std::size_t number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    line = strip_trailing_newlines(line);
+    if (!line.empty())
+      secrets.push_back(checked_secret(line, "line " + std::to_string(number) + " of " + source));
+  }
+  return secrets;
+}
+
+// The key ring, or nullopt when no secret is given (inspect then verifies nothing). The
+// environment is read as a file is: trailing newlines are not part of the secret.
 std::optional<crumb::key_ring> load_keys_if_any(const arguments& args) {
   std::string secret;
   if (args.secret_file) {
     secret = strip_trailing_newlines(read_file(*args.secret_file));
     if (secret.empty()) throw usage_error{"the secret file " + *args.secret_file + " is empty"};
-  } else if (const char* env = std::getenv("CRUMB_SECRET")) {
-    secret = env;
+    secret = checked_secret(std::move(secret), "the secret in " + *args.secret_file);
+  } else if (const char* env = std::getenv("CRUMB_SECRET"); env && *env) {
+    secret = checked_secret(strip_trailing_newlines(env), "$CRUMB_SECRET");
   }
   if (secret.empty()) return std::nullopt;
   std::vector<std::string> fallbacks;
   if (args.fallback_file) {
-    fallbacks = lines_of(read_file(*args.fallback_file));
+    fallbacks = secrets_of(read_file(*args.fallback_file), *args.fallback_file);
   } else if (const char* env = std::getenv("CRUMB_SECRET_FALLBACKS")) {
-    fallbacks = lines_of(env);
+    fallbacks = secrets_of(env, "$CRUMB_SECRET_FALLBACKS");
   }
   return crumb::key_ring(std::move(secret), std::move(fallbacks));
+}
+
+// The first secret of the ring with this native key id (a secret listed twice counts once,
+// as the library reads the ring), or nullopt.
+std::optional<std::size_t> first_key_with_id(const crumb::key_ring& keys, const std::string& id) {
+  for (std::size_t i = 0; i < keys.secrets().size(); ++i)
+    if (key_id_hex(keys.secrets()[i]) == id) return i;
+  return std::nullopt;
 }
 
 crumb::key_ring load_keys(const arguments& args) {
@@ -1106,9 +1131,7 @@ int run_native(const arguments& args) {
   if (info.needs_resign) {
     std::string ignored;
     const std::optional<native_header> h = parse_native(token, ignored);
-    std::size_t index = 0;
-    for (std::size_t i = 0; h && i < keys.secrets().size(); ++i)
-      if (key_id_hex(keys.secrets()[i]) == h->id_hex()) index = i;
+    const std::size_t index = h ? first_key_with_id(keys, h->id_hex()).value_or(0) : 0;
     std::cerr << "crumb: needs re-sign: verified with " << key_name(index) << " (id "
               << (h ? h->id_hex() : "?") << "), not the current key (id "
               << key_id_hex(keys.current()) << "); sign the session again\n";
@@ -1214,9 +1237,10 @@ void inspect_native_keys(std::string_view token, const native_header& h, const a
   opts.max_age.reset();
   opts.idle_timeout.reset();
   opts.clock_skew = std::chrono::seconds::max();
-  std::optional<std::size_t> index;
-  for (std::size_t i = 0; i < keys.secrets().size(); ++i)
-    if (key_id_hex(keys.secrets()[i]) == h.id_hex()) index = i;
+  // The whole ring first: two secrets with one key id are refused here as verify refuses
+  // them, rather than the token being judged by whichever of the two comes first.
+  [[maybe_unused]] const native_codec whole(keys, opts, crumb::fixed_clock::at_unix(h.issued_at));
+  const std::optional<std::size_t> index = first_key_with_id(keys, h.id_hex());
   if (!index) {
     std::cout << "authentic: NO: unknown_key: key id " << h.id_hex()
               << " is the id of no key of the ring\n";
@@ -1360,7 +1384,7 @@ int main(int argc, char** argv) {
     std::cerr << "crumb: " << e.message << '\n' << help_for(command);
     return 2;
   } catch (const std::invalid_argument& e) {  // legacy SHA-1 without libcrypto, key id clash
-    std::cerr << "crumb: " << e.what() << '\n';
+    std::cerr << e.what() << '\n';  // the library's messages start with "crumb: "
     return 2;
   }
 }

@@ -238,6 +238,33 @@ BOOST_AUTO_TEST_CASE(absolute_expiry_at_its_boundary) {
   BOOST_TEST(decode(unbounded, lasting) == errc::ok);
 }
 
+// A max_age under 1 s is read as the writer writes it, 1 s: the codec reads its own token
+// in the second it was made, and 0 never means "no end" when added to an issued_at of 0.
+BOOST_AUTO_TEST_CASE(max_age_under_a_second_is_one_second) {
+  for (const std::chrono::seconds age : {0s, -5s}) {
+    options o;
+    o.max_age = age;
+    o.clock_skew = 0s;
+    auto codec = make(o);
+    const std::string token = codec.encode(small).value();
+    crumb::value out;
+    crumb::token_info info;
+    BOOST_TEST(codec.decode_into(token, out, info) == errc::ok);
+    BOOST_TEST(info.expires_at == t0 + 1);
+    codec.clock() = crumb::fixed_clock::at_unix(t0 + 1);
+    BOOST_TEST(decode(codec, token) == errc::expired);
+  }
+  options forever;
+  forever.max_age.reset();
+  const std::string at_epoch = make(forever, crumb::key_ring("secret"), 0).encode(small).value();
+  options zero;
+  zero.max_age = 0s;
+  auto at_once = make(zero, crumb::key_ring("secret"), 0);
+  BOOST_TEST(decode(at_once, at_epoch) == errc::ok);
+  auto years_later = make(zero, crumb::key_ring("secret"), t0);
+  BOOST_TEST(decode(years_later, at_epoch) == errc::expired);
+}
+
 BOOST_AUTO_TEST_CASE(idle_timeout_at_its_boundary) {
   options o;
   o.idle_timeout = 600s;

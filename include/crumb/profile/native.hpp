@@ -340,8 +340,9 @@ class native::sealer {
                    std::int64_t now, const entry* key, token_info& info) const noexcept {
     if (issued > detail::saturating_add(now, skew_)) return errc::not_yet_valid;
     std::int64_t end = lifetime != 0 ? detail::saturating_add(issued, lifetime) : 0;
-    if (max_age_) {
-      const std::int64_t cap = detail::saturating_add(issued, max_age_->count());
+    if (max_age_) {  // at least 1 s, as the writer gives a new token: it reads what it wrote
+      const std::int64_t cap =
+          detail::saturating_add(issued, std::max<std::int64_t>(1, max_age_->count()));
       end = end == 0 ? cap : std::min(end, cap);
     }
     if (idle_ && (idle == 0 || idle_->count() < idle))

@@ -232,6 +232,28 @@ BOOST_AUTO_TEST_CASE(own_expiry_is_enforced_on_read) {
   BOOST_TEST(before.get<int>("a").value() == 1);
 }
 
+// Regression: a negative expiry was read as none, so the session lived for cookie_age. As
+// Django's get_expiry_age() gives it back as it is, the session is over: the cookie goes out
+// with Max-Age=0, and a token carrying it is expired on read (Django's too).
+BOOST_AUTO_TEST_CASE(a_negative_expiry_ends_the_session) {
+  harness h;
+  auto s = h.start();
+  s.set("user", 7);
+  s.set_expiry(-5s);
+  BOOST_TEST(s.expiry_age() == -5s);
+  BOOST_TEST(!s.expire_at_browser_close());
+  const auto lines = s.save().value();
+  BOOST_REQUIRE(lines.size() == 1u);
+  BOOST_TEST(lines[0].find("; Max-Age=0;") != std::string::npos);
+
+  const std::string token = lines[0].substr(lines[0].find('=') + 1,
+                                            lines[0].find(';') - lines[0].find('=') - 1);
+  auto later = h.start();
+  later.load("sessionid=" + token);  // a browser that kept it anyway, at the same second
+  BOOST_TEST(later.empty());
+  BOOST_TEST(later.load_error() == errc::expired);
+}
+
 BOOST_AUTO_TEST_CASE(tampered_or_expired_cookies_give_a_fresh_session) {
   harness h;
   auto s = h.start();

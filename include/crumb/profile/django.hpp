@@ -120,11 +120,12 @@ struct django {
       data.insert_or_assign(key, value(detail::format_iso8601(when)));
     }
     /// Seconds left at `now` (may be negative), or nullopt when the data sets no
-    /// lifetime of its own (or only "at browser close").
+    /// lifetime of its own (or only "at browser close"). A negative number of seconds is
+    /// returned as it is, as Django's get_expiry_age() does: the session is over.
     static std::optional<std::chrono::seconds> age(const object& data, time_point now) {
       const value* e = data.find(key);
       if (e == nullptr) return std::nullopt;
-      if (const std::int64_t* seconds = e->if_int(); seconds != nullptr && *seconds > 0)
+      if (const std::int64_t* seconds = e->if_int(); seconds != nullptr && *seconds != 0)
         return std::chrono::seconds(*seconds);
       if (const std::string* s = e->if_string()) {
         if (const auto when = detail::parse_iso8601(*s))
@@ -140,11 +141,11 @@ struct django {
       return seconds != nullptr && *seconds == 0;
     }
     /// Whether data signed at `signed_at` (Unix seconds, >= 0) is past its own expiry.
-    /// An unreadable date-time counts as expired.
+    /// An unreadable date-time, or a negative number of seconds, counts as expired.
     static bool expired(const object& data, std::int64_t signed_at, time_point now) {
       const value* e = data.find(key);
       if (e == nullptr) return false;
-      if (const std::int64_t* seconds = e->if_int(); seconds != nullptr && *seconds > 0) {
+      if (const std::int64_t* seconds = e->if_int(); seconds != nullptr && *seconds != 0) {
         const std::int64_t now_s = to_unix_seconds(now);
         const std::int64_t elapsed = detail::saturating_add(now_s, -signed_at);
         return elapsed > *seconds || (elapsed == *seconds && now > from_unix_seconds(now_s));

@@ -637,6 +637,25 @@ BOOST_AUTO_TEST_CASE(a_vanished_entry_is_a_fresh_session_with_the_reason) {
   BOOST_TEST(s.load_error() == errc::not_found);
 }
 
+// Regression: a store reference read where no store is configured (the store taken out of
+// the settings) poisoned the session: 503 on every request, logout included, until the
+// cookie expired. That data is out of this application's reach for good: a fresh session.
+BOOST_AUTO_TEST_CASE(a_reference_without_a_store_is_a_fresh_session) {
+  harness h;
+  const std::string header = stored_session(h);
+  session s(h.codec, nullptr, h.settings, crumb::fixed_clock::at_unix(t0));
+  s.load(header);
+  BOOST_TEST(!s.poisoned());
+  BOOST_TEST(s.empty());
+  BOOST_TEST(s.load_error() == errc::not_found);
+  BOOST_TEST(s.error_cause() == "no store configured");
+  s.flush();  // a logout ends it
+  const auto lines = s.save().value();
+  BOOST_REQUIRE(lines.size() == 1u);
+  BOOST_TEST(lines[0].find("; Max-Age=0;") != std::string::npos);
+  BOOST_TEST(h.store.size() == 1u);  // another application's store is not this one's to touch
+}
+
 // Regression: cycle_key() deleted the old entry before encoding; an encode that failed
 // then lost the session.
 BOOST_AUTO_TEST_CASE(a_failed_save_keeps_the_old_entry) {

@@ -377,9 +377,11 @@ class basic_session {
     if (is_store_reference(*o)) {
       const result<std::string> id = store_reference_id(*o);
       if (!id) return id.error();
-      if (store_ == nullptr) {
+      if (store_ == nullptr) {  // never reachable from here (the store was taken out of
+        // the settings, say): gone for this application, not a passing outage that must
+        // answer 503 to every request, logout included, until the cookie expires
         error_cause_ = "no store configured";
-        return errc::store_unavailable;
+        return errc::not_found;
       }
       std::string stored;
       if (const store_status got = store_->get(*id, stored); !got) return fail(got);

@@ -92,6 +92,52 @@ BOOST_AUTO_TEST_CASE(commit_follows_djangos_middleware) {
   BOOST_TEST(out.cookies[0].deletes());
 }
 
+// Regression: a 5xx skipped the whole commit, so a logout whose page then failed was
+// undone: the store entry stayed and no deletion was sent. Django's middleware deletes an
+// emptied session's cookie whatever the status; only saving is skipped.
+BOOST_AUTO_TEST_CASE(a_logout_in_a_failed_response_still_ends_the_session) {
+  crumb::time_point now = t0;
+  store_type store({}, crumb::fixed_clock{t0});
+  const manager m(crumb::key_ring(secret), store, {}, {}, movable_clock{&now});
+  for (const bool spilled : {true, false}) {
+    for (const bool set_again : {false, true}) {
+      auto login = m.open("");
+      login.set("user", 7);
+      if (spilled) login.set("blob", crumb_test::big_text());
+      jar browser;
+      browser.receive(m.commit(login, 200).cookies);
+      BOOST_REQUIRE(store.size() == (spilled ? 1u : 0u));
+
+      auto logout = m.open(browser.header());
+      logout.flush();
+      if (set_again) logout.set("theme", "dark");  // not saved: the response failed
+      const auto out = m.commit(logout, 500);
+      BOOST_TEST(out.status == 0);
+      BOOST_REQUIRE(out.cookies.size() == 1u);
+      BOOST_TEST(out.cookies[0].deletes());
+      BOOST_TEST(store.size() == 0u);
+      if (spilled) {  // the old cookie, replayed, reaches nothing (a cookie-only one would:
+        // a signed cookie cannot be revoked, docs/security.md)
+        auto replayed = m.open(browser.header());
+        BOOST_TEST(replayed.empty());
+        BOOST_TEST(replayed.load_error() == errc::not_found);
+      }
+      browser.receive(out.cookies);
+      BOOST_TEST(browser.header().empty());
+    }
+  }
+  // Only an ending goes out with a 5xx: a cycle_key or a change is not saved.
+  auto kept = m.open("");
+  kept.set("user", 7);
+  jar browser;
+  browser.receive(m.commit(kept, 200).cookies);
+  auto changed = m.open(browser.header());
+  changed.cycle_key();
+  changed.set("user", 8);
+  BOOST_TEST(m.commit(changed, 503).cookies.empty());
+  BOOST_TEST(m.open(browser.header()).get<int>("user").value() == 7);
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_save_is_a_503_or_a_409_never_a_lost_session) {
   crumb::time_point now = t0;
   store_type store({}, crumb::fixed_clock{t0});

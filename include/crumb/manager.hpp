@@ -185,7 +185,8 @@ class basic_session_manager {
 
   /// What Django's SessionMiddleware does once the handler has answered with `status`:
   /// - the session was read: `Vary: Cookie`;
-  /// - `status` >= 500: nothing is saved (the handler failed half-way);
+  /// - `status` >= 500: nothing is saved (the handler failed half-way), but a session it
+  ///   ended (flush(), or emptied) still ends: store entry deleted, cookies expired;
   /// - otherwise the session is saved when modified (or on every request with
   ///   save_every_request); an emptied one deletes its cookie; a visitor whose session
   ///   stayed empty gets no cookie;
@@ -193,8 +194,7 @@ class basic_session_manager {
   commit_outcome commit(session& s, int status) const {
     commit_outcome out;
     out.vary_cookie = s.loaded();
-    if (status >= 500) return out;
-    auto cookies = s.commit();
+    auto cookies = status >= 500 ? s.commit_ending_only() : s.commit();
     if (!cookies) {
       out.error = cookies.error();
       out.cause = s.error_cause();

@@ -258,16 +258,11 @@ class basic_session {
       data_.clear();
       flushed_ = true;
     }
-    if (data_.empty()) discard_entry();  // an emptied session keeps no entry either
-    if (const errc e = erase_discarded(); e != errc::ok) return e;
     if (data_.empty()) {  // Django deletes the cookie of an emptied session
-      if (had_cookie || flushed_) {
-        if (const errc e = append_deletion(out, settings_.cookie_name); e != errc::ok) return e;
-        if (const errc e = expire_chunks_from(out, 1); e != errc::ok) return e;
-      }
-      modified_ = false;
+      if (const errc e = end(out, had_cookie); e != errc::ok) return e;
       return out;
     }
+    if (const errc e = erase_discarded(); e != errc::ok) return e;
 
     std::string token;
     if (const errc e = codec_.encode_into(data_, token, purpose::cookie, renewing());
@@ -294,6 +289,21 @@ class basic_session {
     new_identity_ = false;
     modified_ = false;
     if (token_) token_->needs_resign = false;
+    return out;
+  }
+
+  /// commit() for a response that failed (a 5xx: the handler stopped half-way): nothing
+  /// is saved, but a session the handler ended (flush(), or every key erased) ends all
+  /// the same: its store entry is deleted and its cookies are expired, as Django's
+  /// middleware deletes an emptied session's cookie whatever the status. A logout must
+  /// not come undone because the page after it failed. Errors: as commit()'s deletion.
+  result<std::vector<cookie::set_cookie>> commit_ending_only() {
+    std::vector<cookie::set_cookie> out;
+    if (poisoned_ || !modified_ || !(flushed_ || data_.empty())) return out;
+    error_cause_.clear();
+    data_.clear();  // flushed, then set again: the new data is not saved
+    if (const errc e = end(out, cookie_.has_value() || !request_chunks_.empty()); e != errc::ok)
+      return e;
     return out;
   }
 
@@ -475,6 +485,19 @@ class basic_session {
       if (store_->get(entry_id_, ignored).code() != errc::not_found) return fail(gone);
     }
     entry_id_.clear();
+    return errc::ok;
+  }
+
+  // Ends an emptied session: deletes its entry (and any let go of before) and expires its
+  // cookie and chunks.
+  errc end(std::vector<cookie::set_cookie>& out, bool had_cookie) {
+    discard_entry();
+    if (const errc e = erase_discarded(); e != errc::ok) return e;
+    if (had_cookie || flushed_) {
+      if (const errc e = append_deletion(out, settings_.cookie_name); e != errc::ok) return e;
+      if (const errc e = expire_chunks_from(out, 1); e != errc::ok) return e;
+    }
+    modified_ = false;
     return errc::ok;
   }
 

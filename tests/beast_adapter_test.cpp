@@ -79,4 +79,36 @@ BOOST_AUTO_TEST_CASE(commit_keeps_every_chunk) {
   BOOST_TEST(after[1].find("; Max-Age=0;") != std::string::npos);
 }
 
+// The Vary fields of a response to a request that read its session, whose handler set
+// `handler_vary` (one field each).
+std::vector<std::string> vary_after(const std::vector<std::string>& handler_vary) {
+  const crumb::django_sessions<> sessions{crumb::key_ring(secret)};
+  const crumb::beast_sessions web(sessions);
+  auto session = web.open(request{http::verb::get, "/", 11});
+  BOOST_REQUIRE(session.empty());  // read: the response depends on the cookie
+  response res{http::status::ok, 11};
+  for (const std::string& v : handler_vary) res.insert(http::field::vary, v);
+  web.commit(session, res);
+  std::vector<std::string> out;
+  const auto [first, last] = res.equal_range(http::field::vary);
+  for (auto it = first; it != last; ++it) out.emplace_back(it->value());
+  return out;
+}
+
+// Regression: a Vary that merely contained "Cookie" (X-Cookie-Consent) got no Cookie, and
+// a second Vary field of the handler's was replaced: a shared cache could then serve one
+// visitor's page to another, or the wrong CORS answer.
+BOOST_AUTO_TEST_CASE(commit_adds_cookie_to_every_vary_the_handler_set) {
+  using list = std::vector<std::string>;
+  BOOST_TEST(vary_after({}) == list{"Cookie"});
+  BOOST_TEST(vary_after({"Accept-Encoding"}) == list{"Accept-Encoding, Cookie"});
+  BOOST_TEST(vary_after({"X-Cookie-Consent"}) == list{"X-Cookie-Consent, Cookie"});
+  BOOST_TEST(vary_after({"Accept-Encoding", "Origin"}) == list{"Accept-Encoding, Origin, Cookie"});
+  BOOST_TEST(vary_after({" Accept , ,Origin "}) == list{"Accept, Origin, Cookie"});
+  // Already there (any case, in any field), or everything: left as the handler set it.
+  BOOST_TEST(vary_after({"accept-encoding, cookie"}) == list{"accept-encoding, cookie"});
+  BOOST_TEST(vary_after({"Origin", "COOKIE"}) == (list{"Origin", "COOKIE"}));
+  BOOST_TEST(vary_after({"*"}) == list{"*"});
+}
+
 BOOST_AUTO_TEST_SUITE_END()

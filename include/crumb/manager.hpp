@@ -5,6 +5,7 @@
 // codec from the manager's pool while it needs one, so a request may move between threads.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -270,15 +271,36 @@ class adapter_base {
     return out;
   }
 
-  /// `Vary` with Cookie added to what it was; nullopt when Cookie is already there.
-  static std::optional<std::string> vary_with_cookie(std::string_view vary) {
-    if (vary.find("Cookie") != std::string_view::npos) return std::nullopt;
-    return vary.empty() ? std::string("Cookie") : std::string(vary) + ", Cookie";
+  /// The response's `Vary` with Cookie added, or nullopt when it already names Cookie
+  /// (any case) or is `*`. `fields`: the value of every Vary field, in order; the answer
+  /// is one list of all of them (RFC 9110 reads several fields as one list), so a value
+  /// the handler set in a field of its own is kept.
+  static std::optional<std::string> vary_with_cookie(const std::vector<std::string_view>& fields) {
+    std::string vary;
+    for (const std::string_view field : fields) {
+      std::size_t at = 0;
+      while (at <= field.size()) {
+        const std::size_t comma = std::min(field.find(',', at), field.size());
+        const std::string_view name = cookie::detail::trim(field.substr(at, comma - at));
+        if (name == "*" || names_cookie(name)) return std::nullopt;
+        if (!name.empty()) (vary.empty() ? vary : vary += ", ") += name;
+        at = comma + 1;
+      }
+    }
+    return vary.empty() ? std::string("Cookie") : vary + ", Cookie";
   }
 
   const Manager& manager_;
 
  private:
+  static bool names_cookie(std::string_view name) noexcept {
+    constexpr std::string_view lower = "cookie";
+    if (name.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < lower.size(); ++i)
+      if ((name[i] | 0x20) != lower[i]) return false;  // ASCII letters: | 0x20 is lower case
+    return true;
+  }
+
   std::function<void(const commit_outcome&)> on_failure_;
 };
 

@@ -1,7 +1,7 @@
 // crumb sessions for Boost.Beast: open a request's session from an http::request, commit
 // it into an http::response as Django's SessionMiddleware does (Vary: Cookie, no save
-// after a 5xx, a failed save answered 503 instead of lost). Each Set-Cookie is inserted,
-// never set over another. Works with asio's threads and strands: a session may be
+// after a 5xx but a logout ends, a failed save answered 503 instead of lost). Each
+// Set-Cookie is inserted, never set over another. Works with asio's threads and strands: a session may be
 // committed on another thread than it was opened on. Needs Boost.Beast (Debian:
 // libboost-dev, 1.74 or later): link crumb::beast (CMake) or crumb-beast (meson).
 #pragma once
@@ -12,8 +12,10 @@
 #include <boost/beast/http.hpp>
 
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "crumb/cookie.hpp"
 #include "crumb/manager.hpp"
@@ -51,9 +53,11 @@ class beast_sessions : public adapter_base<Manager> {
     namespace http = boost::beast::http;
     const commit_outcome out = this->finish(s, static_cast<int>(res.result_int()));
     if (out.vary_cookie) {
-      const auto current = res[http::field::vary];
-      if (auto vary = this->vary_with_cookie({current.data(), current.size()}))
-        res.set(http::field::vary, *vary);
+      std::vector<std::string_view> fields;
+      const auto [first, last] = res.equal_range(http::field::vary);
+      for (auto it = first; it != last; ++it)
+        fields.emplace_back(it->value().data(), it->value().size());
+      if (auto vary = this->vary_with_cookie(fields)) res.set(http::field::vary, *vary);
     }
     if (out.status != 0) {
       res.result(static_cast<unsigned>(out.status));

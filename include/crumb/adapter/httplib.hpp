@@ -1,6 +1,7 @@
 // crumb sessions for cpp-httplib servers: wrap a handler and it gets the request's session
 // as a third argument; afterwards the session is committed as Django's SessionMiddleware
-// does (Vary: Cookie, no save after a 5xx, a failed save answered 503 instead of lost).
+// does (Vary: Cookie, no save after a 5xx but a logout ends, a failed save answered 503
+// instead of lost).
 // Needs cpp-httplib (Debian: libcpp-httplib-dev): link crumb::httplib (CMake) or
 // crumb-httplib (meson), or add -lcpp-httplib.
 #pragma once
@@ -13,7 +14,9 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "crumb/cookie.hpp"
 #include "crumb/manager.hpp"
@@ -66,7 +69,10 @@ class httplib_sessions : public adapter_base<Manager> {
   void commit(session& s, httplib::Response& res) const {
     const commit_outcome out = this->finish(s, res.status < 0 ? 200 : res.status);
     if (out.vary_cookie) {
-      if (auto vary = this->vary_with_cookie(res.get_header_value("Vary"))) {
+      std::vector<std::string_view> fields;
+      const auto [first, last] = res.headers.equal_range("Vary");
+      for (auto it = first; it != last; ++it) fields.emplace_back(it->second);
+      if (auto vary = this->vary_with_cookie(fields)) {
         res.headers.erase("Vary");
         res.set_header("Vary", *vary);
       }

@@ -1,0 +1,113 @@
+#define BOOST_TEST_MODULE httplib_adapter
+#include <boost/test/unit_test.hpp>
+
+#include <crumb/adapter/httplib.hpp>
+
+#include <string>
+#include <vector>
+
+#include "store_checks.hpp"
+
+// The cpp-httplib adapter on requests and responses built in memory, as
+// beast_adapter_test does for Boost.Beast (tests/e2e/hello_test.sh drives a real server).
+
+namespace {
+const std::string secret = "httplib-adapter-test-secret-0123456789abcdef";
+
+std::vector<std::string> values(const httplib::Response& res, const char* name) {
+  std::vector<std::string> out;
+  const auto [first, last] = res.headers.equal_range(name);
+  for (auto it = first; it != last; ++it) out.push_back(it->second);
+  return out;
+}
+
+// The Vary fields of a response to a request that read its session, whose handler set
+// `handler_vary` (one field each).
+std::vector<std::string> vary_after(const std::vector<std::string>& handler_vary) {
+  const crumb::django_sessions<> sessions{crumb::key_ring(secret)};
+  const crumb::httplib_sessions web(sessions);
+  httplib::Request req;
+  auto session = web.open(req);
+  BOOST_REQUIRE(session.empty());  // read: the response depends on the cookie
+  httplib::Response res;
+  res.status = 200;
+  for (const std::string& v : handler_vary) res.set_header("Vary", v);
+  web.commit(session, res);
+  return values(res, "Vary");
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(httplib_adapter)
+
+// Regression: a Vary that merely contained "Cookie" (X-Cookie-Consent) got no Cookie, and
+// only the first of the handler's Vary headers was kept.
+BOOST_AUTO_TEST_CASE(commit_adds_cookie_to_every_vary_the_handler_set) {
+  using list = std::vector<std::string>;
+  BOOST_TEST(vary_after({}) == list{"Cookie"});
+  BOOST_TEST(vary_after({"Accept-Encoding"}) == list{"Accept-Encoding, Cookie"});
+  BOOST_TEST(vary_after({"X-Cookie-Consent"}) == list{"X-Cookie-Consent, Cookie"});
+  BOOST_TEST(vary_after({"Accept-Encoding", "Origin"}) == list{"Accept-Encoding, Origin, Cookie"});
+  BOOST_TEST(vary_after({"accept-encoding, cookie"}) == list{"accept-encoding, cookie"});
+  BOOST_TEST(vary_after({"Origin", "COOKIE"}) == (list{"Origin", "COOKIE"}));
+  BOOST_TEST(vary_after({"*"}) == list{"*"});
+}
+
+// Each cookie is a Set-Cookie header of its own, beside the handler's; the next request's
+// Cookie headers (several, as HTTP/2 sends them) are joined.
+BOOST_AUTO_TEST_CASE(commit_keeps_the_handlers_set_cookie_and_open_joins_cookie_headers) {
+  crumb::session_settings settings;
+  settings.oversize = crumb::oversize_policy::chunk;
+  const crumb::django_sessions<> sessions{crumb::key_ring(secret), settings};
+  const crumb::httplib_sessions web(sessions);
+  httplib::Request req;
+  auto session = web.open(req);
+  session.set("blob", crumb_test::big_text(5000));
+  httplib::Response res;
+  res.status = 200;
+  res.set_header("Set-Cookie", "csrftoken=abc; Path=/");
+  web.commit(session, res);
+  const auto fields = values(res, "Set-Cookie");
+  BOOST_REQUIRE_EQUAL(fields.size(), 3u);
+  BOOST_TEST(fields[0] == "csrftoken=abc; Path=/");
+  BOOST_TEST(fields[1].starts_with("sessionid="));
+  BOOST_TEST(fields[2].starts_with("sessionid.1="));
+
+  httplib::Request next;
+  for (const std::string& f : fields) next.set_header("Cookie", f.substr(0, f.find(';')));
+  auto again = web.open(next);
+  BOOST_TEST(again.get<std::string>("blob").value() == crumb_test::big_text(5000));
+}
+
+// A logout whose page then failed (500) still ends the session; a change is not saved.
+BOOST_AUTO_TEST_CASE(a_failed_response_saves_nothing_but_a_logout) {
+  const crumb::django_sessions<> sessions{crumb::key_ring(secret)};
+  const crumb::httplib_sessions web(sessions);
+  httplib::Request first;
+  auto login = web.open(first);
+  login.set("user", 7);
+  httplib::Response logged_in;
+  logged_in.status = 200;
+  web.commit(login, logged_in);
+  const std::string cookie = logged_in.get_header_value("Set-Cookie");
+  httplib::Request req;
+  req.set_header("Cookie", cookie.substr(0, cookie.find(';')));
+
+  auto changed = web.open(req);
+  changed.set("user", 8);
+  httplib::Response failed;
+  failed.status = 500;
+  web.commit(changed, failed);
+  BOOST_TEST(values(failed, "Set-Cookie").empty());
+  BOOST_TEST(failed.status == 500);
+
+  auto logout = web.open(req);
+  logout.flush();
+  httplib::Response also_failed;
+  also_failed.status = 500;
+  web.commit(logout, also_failed);
+  const auto fields = values(also_failed, "Set-Cookie");
+  BOOST_REQUIRE_EQUAL(fields.size(), 1u);
+  BOOST_TEST(fields[0].find("; Max-Age=0;") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -214,7 +215,7 @@ inline errc messages_from_value(const value& v, std::vector<messages::message>& 
 // SessionStorage.serialize_messages: MessageEncoder().encode(messages), i.e. json.dumps with
 // Python's default separators ", " and ": " (crumb's writer has only the compact ones; the
 // strings go through it, so their escapes are Python's).
-inline errc write_session_messages(const std::vector<messages::message>& list, std::string& out) {
+inline errc write_session_messages(std::span<const messages::message> list, std::string& out) {
   out = "[";
   for (const messages::message& m : list) {
     if (out.size() > 1) out += ", ";
@@ -328,11 +329,16 @@ class storage {
   storage& operator=(const storage&) = delete;
 
   /// Queues a message for a later request (messages.add_message()). Dropped, as Django drops
-  /// them, when the text is empty or the level is below min_level(). errc::invalid_utf8 when
-  /// the text or the tags are not UTF-8 (nothing queued: JSON cannot carry them).
+  /// them, when the text is empty or the level is below min_level(). Errors, with nothing
+  /// queued: errc::invalid_utf8 when the text or the tags are not UTF-8 (JSON cannot carry
+  /// them); errc::too_large when the message alone is longer than the options'
+  /// max_json_bytes lets a later request read back.
   errc add(message m) {
     if (!detail::is_utf8(m.text) || !detail::is_utf8(m.extra_tags)) return errc::invalid_utf8;
     if (m.text.empty() || m.level < min_level_) return errc::ok;
+    std::string alone;
+    if (const errc e = detail::write_session_messages(std::span(&m, 1), alone); e != errc::ok) return e;
+    if (alone.size() > config_.settings().max_json_bytes) return errc::too_large;
     queued_.push_back(std::move(m));
     added_new_ = true;
     return errc::ok;
@@ -378,9 +384,12 @@ class storage {
   /// is saved: keeps the messages not yet shown, oldest first in the cookie, and the newest
   /// that do not fit in the session's "_messages" (behind a "__messagesnotfinished__" item
   /// in the cookie). Returns the cookie to set, or its deletion once all was shown (none
-  /// when nothing was read or added). Errors, with the session left untouched:
-  /// invalid_cookie or cookie_too_large (the options' name or attributes, see
-  /// cookie::check), the codec's errors. Allocates.
+  /// when nothing was read or added). Called again in the same request, it keeps what the
+  /// first call kept as well. Errors, with the session left untouched and the messages
+  /// still pending here: invalid_cookie or cookie_too_large (the options' name or
+  /// attributes, see cookie::check); too_large when the messages for "_messages" are
+  /// longer than max_json_bytes lets the next request read (show some first); the codec's
+  /// errors. Allocates.
   result<std::vector<cookie::set_cookie>> commit() {
     std::vector<cookie::set_cookie> out;
     if (!used_ && !added_new_) return out;
@@ -407,16 +416,22 @@ class storage {
     if (!overflow.empty()) {
       if (const errc e = detail::write_session_messages(overflow, serialized); e != errc::ok)
         return e;
+      // What the next request could not read back would be lost there, silently.
+      if (serialized.size() > opts.max_json_bytes) return errc::too_large;
       session_.set(session_key, serialized);
     } else if (session_read_) {
       session_.erase(session_key);
     }
 
-    // Committed: what was kept belongs to the next request now.
-    loaded_messages_.clear();
+    // Committed: what was kept is pending still, for a later commit() in this request (its
+    // cookie replaces this one's) and for the next request.
+    keep.insert(keep.end(), std::make_move_iterator(overflow.begin()),
+                std::make_move_iterator(overflow.end()));
+    loaded_messages_ = std::move(keep);
     queued_.clear();
-    used_ = added_new_ = session_read_ = false;
-    cookie_.reset();
+    used_ = added_new_ = false;
+    session_read_ = !overflow.empty();
+    cookie_ = storing ? out.back().value : std::string();
     return out;
   }
 
@@ -460,28 +475,44 @@ class storage {
     return detail::messages_from_value(parsed, loaded_messages_);
   }
 
-  // CookieStorage._store(remove_oldest=False), as FallbackStorage calls it: while the token
-  // is too long, the newest message moves to `overflow` and the cookie ends in the sentinel.
+  // CookieStorage._store(remove_oldest=False), as FallbackStorage calls it: the oldest
+  // messages that fit stay in the cookie, which then ends in the sentinel, and the newest
+  // move to `overflow`. How many fit is found by bisection, as Django 4.2 does (3.2 moved
+  // one message at a time: an encode per message, quadratic in a visitor's backlog).
   errc fit_cookie(std::vector<message>& keep, std::vector<message>& overflow, std::string& token) {
     codec_type& codec = get_codec();
-    const std::size_t limit = config_.settings().max_cookie_size;
-    value list = array();
-    array& items = *list.if_array();
-    items.reserve(keep.size() + 1);
-    for (const message& m : keep) items.push_back(detail::message_to_value(m));
-    errc e = codec.encode_into(list, token);
-    const auto fits = [&] {
-      return e == errc::ok && (limit == 0 || detail::simple_cookie_length(token) <= limit);
+    const options& opts = config_.settings();
+    array all;
+    all.reserve(keep.size());
+    for (const message& m : keep) all.push_back(detail::message_to_value(m));
+    // Whether the first `count` messages fit (`fit`), with the sentinel after them when
+    // `more`; the token is theirs.
+    const auto try_fit = [&](std::size_t count, bool more, bool& fit) {
+      value list = array(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(count));
+      if (more) list.if_array()->emplace_back(not_finished);
+      const errc e = codec.encode_into(list, token);
+      fit = e == errc::ok &&
+            (opts.max_cookie_size == 0 ||
+             detail::simple_cookie_length(token) <= opts.max_cookie_size) &&
+            opts.cookie_name.size() + token.size() <= cookie::size_limits{}.max_name_and_value;
+      return e == errc::too_large ? errc::ok : e;  // too_large: it does not fit
     };
-    while (!fits() && !keep.empty()) {
-      if (e != errc::ok && e != errc::too_large) return e;  // too_large: it does not fit
-      overflow.insert(overflow.begin(), std::move(keep.back()));
-      keep.pop_back();
-      items.back() = value(not_finished);  // encoded in the moved message's place,
-      e = codec.encode_into(list, token);
-      items.pop_back();  // then gone: the list ends with the next message to move
+    bool fit = false;
+    if (const errc e = try_fit(keep.size(), false, fit); e != errc::ok || fit) return e;
+    std::size_t in_cookie = 0, too_many = keep.size();  // in_cookie fit, too_many did not
+    while (too_many - in_cookie > 1) {
+      const std::size_t mid = in_cookie + (too_many - in_cookie) / 2;
+      if (const errc e = try_fit(mid, true, fit); e != errc::ok) return e;
+      (fit ? in_cookie : too_many) = mid;
     }
-    return e;
+    // The token of the count chosen. With none, the sentinel alone goes out even where it
+    // is over max_cookie_size, as Django's loop ends with it (commit() checks the browser's
+    // limit).
+    if (const errc e = try_fit(in_cookie, true, fit); e != errc::ok) return e;
+    overflow.assign(std::make_move_iterator(keep.begin() + static_cast<std::ptrdiff_t>(in_cookie)),
+                    std::make_move_iterator(keep.end()));
+    keep.resize(in_cookie);
+    return errc::ok;
   }
 
   using codec_type = typename config_type::codec_type;

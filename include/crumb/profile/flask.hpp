@@ -94,36 +94,46 @@ struct flask {
 
   /// Whether Flask reads every tagged value in `v` back as written (see above): a " t"
   /// holds an array; " b" padded base64; " u" a UUID's 32 hex digits (hyphens, braces and
-  /// a "urn:uuid:" prefix allowed); " d" a string (one werkzeug cannot parse reads as
-  /// None); " di" an object of one member whose key ends in "__"; " m" anything.
-  /// errc::invalid_json for the first that is not (Flask would raise on it, or read it
-  /// otherwise); errc::too_deep past `max_depth` containers. The codec calls it before
-  /// every encode.
+  /// a "urn:uuid:" prefix allowed); " d" a date as werkzeug's http_date writes it
+  /// ("Wed, 15 Nov 2023 12:00:00 GMT"; werkzeug raises on some other strings); " di" an
+  /// object of one member whose key ends in "__"; " m" anything. The session itself is
+  /// untagged too, so it is no tagged value but " di" (Flask would make it a tuple, a
+  /// string...: no session). errc::invalid_json for the first that is not (Flask would
+  /// raise on it, or read it otherwise); errc::too_deep past `max_depth` containers. The
+  /// codec calls it before every encode.
   [[nodiscard]] static errc check_tags(const value& v, std::size_t max_depth) {
-    const array* a = v.if_array();
-    const object* o = v.if_object();
-    if (a == nullptr && o == nullptr) return errc::ok;
-    if (max_depth == 0) return errc::too_deep;
-    if (a != nullptr) {
-      for (const value& item : *a)
-        if (const errc e = check_tags(item, max_depth - 1); e != errc::ok) return e;
-      return errc::ok;
+    if (const object* o = v.if_object(); o != nullptr && o->size() == 1) {
+      const std::string_view key = o->begin()->first;
+      if (key == " t" || key == " b" || key == " u" || key == " d" || key == " m")
+        return errc::invalid_json;
     }
-    if (o->size() == 1 && !readable_tag(o->begin()->first, o->begin()->second))
-      return errc::invalid_json;
-    for (const auto& [key, member] : *o)
-      if (const errc e = check_tags(member, max_depth - 1); e != errc::ok) return e;
-    return errc::ok;
+    return check_nested(v, max_depth);
   }
 
   template <mac_policy Mac>
   class sealer;
 
  private:
+  static errc check_nested(const value& v, std::size_t max_depth) {
+    const array* a = v.if_array();
+    const object* o = v.if_object();
+    if (a == nullptr && o == nullptr) return errc::ok;
+    if (max_depth == 0) return errc::too_deep;
+    if (a != nullptr) {
+      for (const value& item : *a)
+        if (const errc e = check_nested(item, max_depth - 1); e != errc::ok) return e;
+      return errc::ok;
+    }
+    if (o->size() == 1 && !readable_tag(o->begin()->first, o->begin()->second))
+      return errc::invalid_json;
+    for (const auto& [key, member] : *o)
+      if (const errc e = check_nested(member, max_depth - 1); e != errc::ok) return e;
+    return errc::ok;
+  }
   static bool readable_tag(std::string_view tag, const value& v) {
     const std::string* s = v.if_string();
     if (tag == " t") return v.is_array();
-    if (tag == " d") return s != nullptr;
+    if (tag == " d") return s != nullptr && is_http_date(*s);
     if (tag == " b") return s != nullptr && is_padded_base64(*s);
     if (tag == " u") return s != nullptr && is_uuid(*s);
     if (tag == " di") {
@@ -143,6 +153,24 @@ struct flask {
       if (!ok) return false;
     }
     return true;
+  }
+  // "Www, DD Mon YYYY HH:MM:SS GMT", as werkzeug's http_date writes: its parse_date raises
+  // OverflowError (not caught by Flask) on a year or hour of too many digits.
+  static bool is_http_date(std::string_view s) {
+    constexpr std::string_view shape = "???, 00 ??? 0000 00:00:00 GMT";  // ?: a name
+    constexpr std::string_view days = "Mon Tue Wed Thu Fri Sat Sun ";
+    constexpr std::string_view months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec ";
+    if (s.size() != shape.size()) return false;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      const bool digit = s[i] >= '0' && s[i] <= '9';
+      if (shape[i] == '0' ? !digit : (shape[i] != '?' && s[i] != shape[i]))
+        return false;
+    }
+    const auto one_of = [](std::string_view names, std::string_view name) {
+      const std::size_t at = names.find(name);
+      return at != std::string_view::npos && at % 4 == 0;
+    };
+    return one_of(days, s.substr(0, 3)) && one_of(months, s.substr(8, 3));
   }
   static bool is_uuid(std::string_view s) {
     if (s.starts_with("urn:")) s.remove_prefix(4);

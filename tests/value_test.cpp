@@ -180,6 +180,26 @@ BOOST_AUTO_TEST_CASE(chrono_is_stored_in_seconds) {
                  .error() == errc::number_out_of_range);
 }
 
+// Regression: a floating rep went through the integer paths: fractions were rounded away
+// (0.75 s read back as 1 s), and whole seconds were bounded by converting
+// duration<double>::max() to integer seconds (undefined behaviour; at -O0, 5 s was refused).
+BOOST_AUTO_TEST_CASE(floating_durations_keep_their_fractions) {
+  using dsec = std::chrono::duration<double>;
+  for (const double x : {0.75, 5.5, 0.25, -2.5, 1700000000.75, 1e300}) {
+    BOOST_TEST(crumb::value_as<dsec>(crumb::to_value(dsec(x))).value().count() == x);
+    BOOST_TEST(crumb::value_as<dsec>(crumb::value(x)).value().count() == x);
+  }
+  BOOST_TEST(crumb::value_as<dsec>(crumb::value(5)).value().count() == 5.0);
+  BOOST_TEST(crumb::value_as<dsec>(crumb::to_value(dsec(5))).value().count() == 5.0);
+  using fms = std::chrono::duration<float, std::milli>;
+  BOOST_TEST(crumb::value_as<fms>(crumb::value(0.5)).value().count() == 500.0f);
+  BOOST_TEST(crumb::value_as<fms>(crumb::value(1e300)).error() == errc::number_out_of_range);
+  BOOST_TEST(crumb::value_as<dsec>(crumb::value("5")).error() == errc::type_mismatch);
+  using dtime = std::chrono::time_point<std::chrono::system_clock, dsec>;
+  const dtime t(dsec(1700000000.75));
+  BOOST_TEST((crumb::value_as<dtime>(crumb::to_value(t)).value() == t));
+}
+
 BOOST_AUTO_TEST_CASE(type_and_range_errors) {
   BOOST_TEST(crumb::value_as<int>(crumb::value("1")).error() == errc::type_mismatch);
   BOOST_TEST(crumb::value_as<int>(crumb::value(1.0)).error() == errc::type_mismatch);

@@ -262,11 +262,24 @@ value seconds_to_value(std::chrono::duration<Rep, Period> d) {
 
 template <class Duration>
 errc seconds_from_value(const value& v, Duration& out) noexcept {
-  if (const std::int64_t* i = v.if_int()) {
-    using period = typename Duration::period;
-    using rep = typename Duration::rep;
+  using period = typename Duration::period;
+  using rep = typename Duration::rep;
+  if constexpr (std::is_floating_point_v<rep>) {
+    // A floating rep takes the seconds as they are: no rounding, and no bounds computed
+    // from Duration::max() (converting that to integer seconds would overflow).
+    double seconds = 0;
+    if (const std::int64_t* i = v.if_int()) seconds = static_cast<double>(*i);
+    else if (const double* d = v.if_double()) seconds = *d;
+    else return errc::type_mismatch;
+    const double units =
+        std::chrono::duration<double, period>(std::chrono::duration<double>(seconds)).count();
+    if (!std::isfinite(units) || std::fabs(units) > std::numeric_limits<rep>::max())
+      return errc::number_out_of_range;
+    out = Duration(static_cast<rep>(units));
+    return errc::ok;
+  } else if (const std::int64_t* i = v.if_int()) {
     const std::chrono::seconds s(*i);
-    if constexpr (std::ratio_less_equal_v<period, std::ratio<1>> || !std::is_integral_v<rep>) {
+    if constexpr (std::ratio_less_equal_v<period, std::ratio<1>>) {
       // Finer than a second: the bounds in seconds come from a division, which is exact.
       if (s > std::chrono::duration_cast<std::chrono::seconds>(Duration::max()) ||
           s < std::chrono::duration_cast<std::chrono::seconds>(Duration::min()))
@@ -282,20 +295,15 @@ errc seconds_from_value(const value& v, Duration& out) noexcept {
       out = Duration(static_cast<rep>(wide.count()));
     }
     return errc::ok;
-  }
-  if (const double* d = v.if_double()) {
+  } else if (const double* d = v.if_double()) {
     if (!std::isfinite(*d)) return errc::number_out_of_range;
-    using rep = typename Duration::rep;
     // In Duration's own units, rounded, then checked against the powers of two that bound
     // rep: double(INT64_MAX) rounds up to 2^63, so comparing with it would let 2^63 through.
-    const double units =
-        std::nearbyint(std::chrono::duration<double, typename Duration::period>(
-                           std::chrono::duration<double>(*d)).count());
-    if constexpr (std::is_integral_v<rep>) {
-      const double bound = std::ldexp(1.0, std::numeric_limits<rep>::digits);
-      if (!(units < bound) || units < (std::is_signed_v<rep> ? -bound : 0.0))
-        return errc::number_out_of_range;
-    }
+    const double units = std::nearbyint(
+        std::chrono::duration<double, period>(std::chrono::duration<double>(*d)).count());
+    const double bound = std::ldexp(1.0, std::numeric_limits<rep>::digits);
+    if (!(units < bound) || units < (std::is_signed_v<rep> ? -bound : 0.0))
+      return errc::number_out_of_range;
     out = Duration(static_cast<rep>(units));
     return errc::ok;
   }

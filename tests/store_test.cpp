@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,6 +59,14 @@ void check_contract(Store& store) {
   BOOST_TEST(read_back(store, id(2)) == "short");
   store.clock().at = t0 + 10s;
   BOOST_TEST(read_back(store, id(2)) == "<not_found>");
+  BOOST_TEST(store.update(id(2), "too late", 10s).code() == errc::not_found);
+  // Expired, not swept yet: the id is free for create() too (regression: file_store
+  // refused it as "in use" until a sweep), and the count holds it once.
+  BOOST_TEST(store.create(id(2), "again", 10s).ok());
+  BOOST_TEST(read_back(store, id(2)) == "again");
+  BOOST_TEST(store.size() == 1u);
+  BOOST_TEST(store.erase(id(2)).ok());
+  BOOST_TEST(store.size() == 0u);
   store.clock().at = t0;
 
   // A TTL no clock can add without overflowing is held at the end of time, not wrapped.
@@ -210,6 +219,18 @@ BOOST_AUTO_TEST_CASE(file_store_contract) {
     BOOST_TEST(f.path().filename() == "sessions");
   for (const auto& f : std::filesystem::directory_iterator(dir.path / "sessions"))
     BOOST_TEST((f.path().extension() == ".session" || f.path().filename() == ".usage"));
+}
+
+// Regression: max_entry_bytes + 32 wrapped for "no limit" (SIZE_MAX): every entry over 31
+// bytes read back as malformed.
+BOOST_AUTO_TEST_CASE(file_store_without_an_entry_limit_reads_back) {
+  crumb_test::temp_dir dir;
+  crumb::store_limits limits;
+  limits.max_entry_bytes = std::numeric_limits<std::size_t>::max();
+  crumb::basic_file_store<crumb::fixed_clock> store(dir.path / "s", limits, crumb::fixed_clock{t0});
+  const std::string data(5000, 'd');
+  BOOST_TEST(store.create(id(1), data, 60s).ok());
+  BOOST_TEST(read_back(store, id(1)) == data);
 }
 
 BOOST_AUTO_TEST_CASE(file_store_is_private) {

@@ -395,15 +395,12 @@ class basic_file_store {
     const std::string target = name_of(id);
     auto tmp = write_temporary(expires, header, data);
     if (!tmp) return release_locked(1, size, std::move(tmp.status));
-    if (::renameat2(fd_, tmp.name.c_str(), fd_, target.c_str(), RENAME_NOREPLACE) == 0) return {};
-    int err = errno;
-    if (err == EINVAL || err == ENOSYS) {  // no RENAME_NOREPLACE here: link() refuses too
-      err = ::linkat(fd_, tmp.name.c_str(), fd_, target.c_str(), 0) == 0 ? 0 : errno;
-      ::unlinkat(fd_, tmp.name.c_str(), 0);
-      if (err == 0) return {};
-    } else {
-      ::unlinkat(fd_, tmp.name.c_str(), 0);
-    }
+    int err = place_new(tmp.name, target);
+    // An entry expired but not swept yet is gone for get() and update(): for create() too,
+    // as memory_store and Redis replace theirs.
+    if (err == EEXIST && remove_expired_locked(id, target)) err = place_new(tmp.name, target);
+    ::unlinkat(fd_, tmp.name.c_str(), 0);  // renamed away already, or refused
+    if (err == 0) return {};
     return release_locked(1, size,
                           err == EEXIST ? store_status(errc::store_unavailable, "id already in use")
                                         : failure("rename to", target, err));
@@ -458,7 +455,10 @@ class basic_file_store {
     struct stat st {};
     if (::fstat(file.fd, &st) != 0) return failure("stat", name, errno);
     if (!S_ISREG(st.st_mode)) return {errc::store_unavailable, where(name) + ": not a regular file"};
-    if (static_cast<std::size_t>(st.st_size) > limits_.max_entry_bytes + 32)
+    // The expiry line is at most 21 bytes; written so that a max_entry_bytes near SIZE_MAX
+    // ("no limit") cannot wrap.
+    if (static_cast<std::size_t>(st.st_size) > 32 &&
+        static_cast<std::size_t>(st.st_size) - 32 > limits_.max_entry_bytes)
       return {errc::malformed, where(name) + ": larger than any entry"};
     std::string text(static_cast<std::size_t>(st.st_size), '\0');
     std::size_t got = 0;
@@ -695,6 +695,25 @@ class basic_file_store {
     counted = {entries, bytes, now};
     write_usage(counted);
     return removed;
+  }
+
+  // `tmp` under the name `target` unless that is taken: 0, or the errno (EEXIST when taken).
+  // `tmp` stays where it was on failure, and after a link() where rename cannot refuse.
+  int place_new(const std::string& tmp, const std::string& target) const {
+    if (::renameat2(fd_, tmp.c_str(), fd_, target.c_str(), RENAME_NOREPLACE) == 0) return 0;
+    const int err = errno;
+    if (err != EINVAL && err != ENOSYS) return err;
+    return ::linkat(fd_, tmp.c_str(), fd_, target.c_str(), 0) == 0 ? 0 : errno;
+  }
+
+  // Removes the entry `target` (of `id`) if it has expired, and forgets it in the count
+  // (whose lock the caller holds). Whether it did.
+  bool remove_expired_locked(std::string_view id, const std::string& target) {
+    struct stat st {};
+    if (::fstatat(fd_, target.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+    if (!remove_if_expired(target.c_str(), to_unix_seconds(clock_.now()))) return false;
+    settle_locked(id.size() + static_cast<std::size_t>(st.st_size), 0, 1);
+    return true;
   }
 
   // The mtime says expired; the first line has the last word. The file is first moved

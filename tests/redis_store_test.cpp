@@ -127,6 +127,22 @@ BOOST_AUTO_TEST_CASE(limits_refuse_and_evict_no_one) {
   BOOST_TEST(by_bytes.create(crumb::new_store_id(), std::string(9000, 'b'), 3600s).ok());
 }
 
+// Regression: an id created again after its entry expired (a store_id_for name) had its
+// old size left in the byte count for good: the count grew with every re-creation, until
+// the store refused everything with no entry live.
+BOOST_AUTO_TEST_CASE(an_id_created_again_after_expiry_is_counted_once) {
+  auto opts = redis_options();
+  opts.limits.max_bytes = 10'000;
+  crumb::redis_store store(opts);
+  const std::string named = crumb::store_id_for("ratelimit-", "203.0.113.7");
+  BOOST_TEST(store.create(named, std::string(4000, 'a'), 1s).ok());
+  std::this_thread::sleep_for(2100ms);
+  BOOST_TEST(store.create(named, std::string(4000, 'b'), 1s).ok());
+  std::this_thread::sleep_for(2100ms);
+  BOOST_TEST(store.sweep() == 1u);  // nothing is live now
+  BOOST_TEST(store.create(crumb::new_store_id(), std::string(9000, 'c'), 60s).ok());
+}
+
 BOOST_AUTO_TEST_CASE(unreachable_redis_is_an_error_value_with_the_cause) {
   crumb::redis_store::options opts = redis_options();
   opts.port = 1;  // nothing listens there

@@ -130,6 +130,14 @@ local function used() return redis.call('ZCARD', KEYS[2]), tonumber(redis.call('
 )lua";
   static constexpr std::string_view create_script = R"lua(
 local size = #ARGV[1] + #ARGV[2]
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local stale = redis.call('HGET', KEYS[3], ARGV[1])
+  if stale then  -- the id's entry expired, its count not yet purged: forget it first
+    redis.call('HDEL', KEYS[3], ARGV[1])
+    redis.call('ZREM', KEYS[2], ARGV[1])
+    redis.call('DECRBY', KEYS[4], tonumber(stale))
+  end
+end
 local n, bytes = used()
 if n + 1 > tonumber(ARGV[4]) or bytes + size > tonumber(ARGV[5]) then
   purge(1000)

@@ -346,7 +346,9 @@ BOOST_AUTO_TEST_CASE(int64_bounds) {
 }
 
 BOOST_AUTO_TEST_CASE(malformed_numbers_are_invalid_not_out_of_range) {
-  for (const char* bad : {"01", "[1.]", "-", "[.5]", "1e", "+1", "[NaN]", "Infinity"})
+  // Regression: a number running into letters (123abc, 1true, 1e5x) was out_of_range.
+  for (const char* bad : {"01", "[1.]", "-", "[.5]", "1e", "+1", "[NaN]", "Infinity", "[123abc]",
+                          "[1true]", "[1e5x]", "123abc", R"({"a":1x})", "[1,2a]"})
     BOOST_TEST(read_error(bad) == errc::invalid_json, bad);
 }
 

@@ -76,6 +76,10 @@ inline bool has_lone_surrogate(std::string_view body) noexcept {
   return false;
 }
 
+inline bool ends_a_value(char c) noexcept {
+  return c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 // The most precise errc for a document simdjson refused with a number or string error:
 // number_out_of_range when every number is well formed (so one must be too big),
 // invalid_utf8 when a string escapes a lone surrogate, invalid_json otherwise.
@@ -95,6 +99,8 @@ inline errc classify_json_error(std::string_view json, bool number_error) noexce
                                    json[end] == '.' || json[end] == 'e' || json[end] == 'E'))
         ++end;
       if (number_error && !is_json_number(json.substr(i, end - i))) return errc::invalid_json;
+      // A number runs into what ends a value, or the end: 123abc or 1true is no number.
+      if (number_error && end < json.size() && !ends_a_value(json[end])) return errc::invalid_json;
       i = end;
     } else {
       ++i;

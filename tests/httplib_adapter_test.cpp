@@ -3,6 +3,7 @@
 
 #include <crumb/adapter/httplib.hpp>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,40 @@ BOOST_AUTO_TEST_CASE(a_failed_response_saves_nothing_but_a_logout) {
   const auto fields = values(also_failed, "Set-Cookie");
   BOOST_REQUIRE_EQUAL(fields.size(), 1u);
   BOOST_TEST(fields[0].find("; Max-Age=0;") != std::string::npos);
+}
+
+// Regression: a wrapped handler that threw skipped the commit, so a logout (flush) in a
+// handler that then failed was undone. Committed as the 500 the exception becomes.
+BOOST_AUTO_TEST_CASE(a_handler_that_throws_is_committed_as_a_500) {
+  const crumb::django_sessions<> sessions{crumb::key_ring(secret)};
+  const crumb::httplib_sessions web(sessions);
+  httplib::Request first;
+  httplib::Response logged_in;
+  web.wrap([](const httplib::Request&, httplib::Response&, auto& s) { s.set("user", 7); })(
+      first, logged_in);
+  const std::string cookie = logged_in.get_header_value("Set-Cookie");
+  BOOST_REQUIRE(cookie.starts_with("sessionid="));
+  httplib::Request req;
+  req.set_header("Cookie", cookie.substr(0, cookie.find(';')));
+
+  const auto logout_then_fail = web.wrap([](const httplib::Request&, httplib::Response&, auto& s) {
+    s.flush();
+    throw std::runtime_error("the page after the logout failed");
+  });
+  httplib::Response res;
+  BOOST_CHECK_THROW(logout_then_fail(req, res), std::runtime_error);
+  BOOST_TEST(res.status == 500);
+  const auto fields = values(res, "Set-Cookie");
+  BOOST_REQUIRE_EQUAL(fields.size(), 1u);
+  BOOST_TEST(fields[0].find("; Max-Age=0;") != std::string::npos);
+
+  const auto change_then_fail = web.wrap([](const httplib::Request&, httplib::Response&, auto& s) {
+    s.set("user", 8);
+    throw std::runtime_error("half-way");
+  });
+  httplib::Response unsaved;
+  BOOST_CHECK_THROW(change_then_fail(req, unsaved), std::runtime_error);
+  BOOST_TEST(values(unsaved, "Set-Cookie").empty());  // nothing saved
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -34,16 +34,28 @@ class httplib_sessions : public adapter_base<Manager> {
   explicit httplib_sessions(const Manager&&) = delete;
 
   /// A handler for cpp-httplib from `handler(request, response, session&)`: the request's
-  /// session is opened before it runs and committed after.
+  /// session is opened before it runs and committed after. A handler that throws is
+  /// committed as a 500 (nothing saved, but a logout ends the session, as Django's
+  /// middleware sees the 500 its exception becomes), and the exception goes on to
+  /// cpp-httplib. The handler refers to this adapter, which must outlive the server.
   template <class Handler>
-  httplib::Server::Handler wrap(Handler handler) const {
+  httplib::Server::Handler wrap(Handler handler) const& {
     return
         [this, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
           session s = open(req);
-          handler(req, res, s);
+          try {
+            handler(req, res, s);
+          } catch (...) {
+            res.status = 500;
+            commit(s, res);
+            throw;
+          }
           commit(s, res);
         };
   }
+  /// A temporary adapter would be gone before the first request.
+  template <class Handler>
+  httplib::Server::Handler wrap(Handler) const&& = delete;
 
   /// The request's session, from all its Cookie headers (for handlers that open and
   /// commit themselves, e.g. to describe the session after it was saved).

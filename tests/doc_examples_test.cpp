@@ -106,7 +106,7 @@ std::vector<std::string> log_in(const app& a, std::string_view cookie_header,
   const auto flash_cookies = messages.commit();  // first: it may move messages to the session
   if (!flash_cookies) return {};
   const crumb::commit_outcome saved = a.sessions.commit(session, 200);
-  if (saved.status != 0) return {};  // 503 or 409: send no cookie at all
+  if (saved.status != 0) return {};  // 503, 409 or 500: send no cookie at all
   std::vector<std::string> set_cookies;
   for (const auto& c : *flash_cookies) set_cookies.push_back(c.render());
   for (const auto& c : saved.cookies) set_cookies.push_back(c.render());

@@ -173,6 +173,37 @@ BOOST_AUTO_TEST_CASE(a_failed_save_is_a_503_or_a_409_never_a_lost_session) {
   BOOST_TEST(out.cookies.empty());
 }
 
+// Regression: a save that no retry can pass was answered 503 with Retry-After ("try
+// again"): a session too large for its cookie with no store to spill to (the cause says
+// so), or past the chunk limit. 500 now; 503 stays for a store that may answer a retry.
+BOOST_AUTO_TEST_CASE(a_save_no_retry_can_pass_is_a_500) {
+  crumb::time_point now = t0;
+  const manager no_store(crumb::key_ring(secret), {}, {}, movable_clock{&now});
+  auto s = no_store.open("");
+  s.set("blob", crumb_test::big_text());
+  auto out = no_store.commit(s, 200);
+  BOOST_TEST(out.status == 500);
+  BOOST_TEST(out.error == errc::cookie_too_large);
+  BOOST_TEST(out.cause == "no store configured");
+  BOOST_TEST(out.cookies.empty());
+  BOOST_TEST(crumb::failure_text(500) == "session not saved\n");
+
+  crumb::session_settings chunked;
+  chunked.oversize = crumb::oversize_policy::chunk;
+  const manager m(crumb::key_ring(secret), chunked, {}, movable_clock{&now});
+  auto huge = m.open("");
+  huge.set("blob", crumb_test::big_text(20000));
+  out = m.commit(huge, 200);
+  BOOST_TEST(out.status == 500);
+  BOOST_TEST(out.error == errc::cookie_too_large);
+
+  BOOST_TEST(crumb::http_status_for(errc::store_unavailable) == 503);
+  BOOST_TEST(crumb::http_status_for(errc::store_full) == 503);
+  BOOST_TEST(crumb::http_status_for(errc::session_interrupted) == 409);
+  BOOST_TEST(crumb::http_status_for(errc::too_large) == 500);
+  BOOST_TEST(crumb::http_status_for(errc::invalid_cookie) == 500);
+}
+
 BOOST_AUTO_TEST_CASE(structured_cookies_render_as_save_does) {
   crumb::time_point now = t0;
   crumb::session_settings settings;

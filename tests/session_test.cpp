@@ -443,7 +443,10 @@ BOOST_AUTO_TEST_CASE(a_failing_store_is_an_error_not_a_lost_session) {
       codec, nullptr, settings, crumb::fixed_clock::at_unix(t0));
   no_store.load("");
   no_store.set("blob", random_text(6000));
-  BOOST_TEST(no_store.save().error() == errc::store_unavailable);
+  // Nowhere to spill is no outage a retry outlasts: as the error policy, with the cause.
+  BOOST_TEST(no_store.save().error() == errc::cookie_too_large);
+  BOOST_TEST(no_store.error_cause() == "no store configured");
+  BOOST_TEST(no_store.modified());
 }
 
 BOOST_AUTO_TEST_CASE(chunks_round_trip_and_stale_chunks_expire) {

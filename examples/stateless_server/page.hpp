@@ -145,7 +145,7 @@ inline std::string html(const view& v) {
   return out + "</body>\n</html>\n";
 }
 
-// An error (400, 409, 413, 503) for a browser: the status and its short text.
+// An error (400, 403, 409, 500, 503) for a browser: the status and its short text.
 inline std::string error(int status, std::string_view text) {
   while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   return head("crumb: error " + std::to_string(status)) + "<h1>Error " + std::to_string(status) +

@@ -364,8 +364,8 @@ int serve(const config& cfg, const crumb::key_ring& keys, Store& store) {
         else
           std::cerr << cfg.name << ": messages not saved: " << c.error().message() << "\n";
       }
-      web.commit(s, res);  // may turn any of these into 503 or 409
-      if (res.status != 503 && res.status != 409)
+      web.commit(s, res);  // may turn any of these into 500, 503 or 409
+      if (res.status < 500 && res.status != 409)
         for (const crumb::cookie::set_cookie& c : flash_cookies)
           res.set_header("Set-Cookie", c.render());
       if (res.status == 303) {

@@ -40,23 +40,30 @@ struct commit_outcome {
   std::vector<cookie::set_cookie> cookies;
   /// The session was read: add `Vary: Cookie`, so that no cache serves it to another visitor.
   bool vary_cookie = false;
-  /// Not 0 when the session could not be saved: answer with this status instead (503, or
-  /// 409 when a concurrent request deleted the session), and no Set-Cookie.
+  /// Not 0 when the session could not be saved: answer with this status instead (503 when
+  /// the store may answer a retry, 409 when a concurrent request deleted the session, 500
+  /// when no retry can save it), and no Set-Cookie.
   int status = 0;
   std::error_code error;  ///< why, for logs
   std::string cause;      ///< the store's words, for logs
 };
 
-/// The status a failed save answers with: 409 for session_interrupted (a concurrent
-/// logout won), 503 otherwise (the store is down or full, the session too big): a session
-/// is never lost silently behind a 200.
+/// The status a failed save answers with, so that a session is never lost silently
+/// behind a 200: 409 for session_interrupted (a concurrent logout won); 503 when the store
+/// is down or full (store_unavailable, store_full: a retry may pass); 500 for the rest,
+/// which no retry saves (a session too large for its cookie and store, a cookie name or
+/// attribute that cannot be sent, ...).
 constexpr int http_status_for(errc e) noexcept {
-  return e == errc::session_interrupted ? 409 : 503;
+  if (e == errc::session_interrupted) return 409;
+  if (e == errc::store_unavailable || e == errc::store_full) return 503;
+  return 500;
 }
 
 /// The short text an adapter answers a failed save with, for its status.
 constexpr std::string_view failure_text(int status) noexcept {
-  return status == 409 ? "session ended by another request\n" : "session not saved, try again\n";
+  if (status == 409) return "session ended by another request\n";
+  if (status == 503) return "session not saved, try again\n";
+  return "session not saved\n";
 }
 
 /// One per application; see the header comment. `Store` is referred to, not owned: it must
@@ -304,8 +311,10 @@ class adapter_base {
   std::function<void(const commit_outcome&)> on_failure_;
 };
 
-/// Django-compatible sessions spilling to memory_store: the common case, no template
-/// arguments. `django_sessions<file_store>` for a directory, `<redis_store>` for Redis.
+/// Django-compatible sessions: the common case, no template arguments. A session too large
+/// for its cookie spills into the store given to the constructor (a memory_store here;
+/// `django_sessions<file_store>` for a directory, `<redis_store>` for Redis); made without
+/// one, such a session is not saved (cookie_too_large, answered 500).
 template <session_store Store = memory_store>
 using django_sessions = basic_session_manager<profile::django, Store>;
 

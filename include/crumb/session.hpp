@@ -47,7 +47,8 @@ concept session_codec = requires(C& c, const value& v, std::string& s, std::stri
 /// One request's session. Not thread-safe (a request is handled by one thread); the codec
 /// it uses must outlive it and is used only from this thread; the store may be shared.
 /// `store` may be null when nothing should spill (save() then fails with
-/// errc::store_unavailable for an oversized session under the spill policy).
+/// errc::cookie_too_large, cause "no store configured", for an oversized session under the
+/// spill policy).
 ///
 /// What it promises when a store is involved:
 /// - A store that cannot answer is never taken for an empty session: the session is
@@ -429,9 +430,9 @@ class basic_session {
   // its id, updated only while its entry is still there; a new one, or one given a fresh
   // identity, gets a new id, and its old entry goes only after the new one is written.
   errc spill(std::vector<cookie::set_cookie>& out, const cookie::attributes& attrs) {
-    if (store_ == nullptr) {
+    if (store_ == nullptr) {  // nowhere to spill: as the error policy (no retry helps)
       error_cause_ = "no store configured";
-      return errc::store_unavailable;
+      return errc::cookie_too_large;
     }
     const bool rewrite = !entry_id_.empty() && !new_identity_;
     const std::string id = rewrite ? entry_id_ : new_store_id();

@@ -249,6 +249,19 @@ check "\$CRUMB_SECRET read as a file is: no trailing newline" '{"user":"admin"}'
 out=$(echo "$forged" | "$crumb" verify --profile native --now $T --secret-file "$tmp/x-secret")
 check "the same secret from a file" '{"user":"admin"}' "$out"
 
+# Regression: inspect judged Django's age in exact nanoseconds where verify (and Django)
+# compare floats: at 0.1 us past the max age, inspect said expired and verify accepted.
+token=$(echo '{"a":1}' | "$crumb" sign --profile django --now 1701209600)
+edge=1702419200.0000001  # 14 days and 0.1 us later: the same double as 1702419200
+out=$(echo "$token" | "$crumb" verify --profile django --now $edge)
+check "django verify 0.1 us past the max age (floats, as Django)" '{"a":1}' "$out"
+out=$("$crumb" inspect "$token" --now $edge)
+grep -q "^times: expired" <<<"$out" && check "django inspect agrees with verify" "not expired" "$out" \
+  || check "django inspect agrees with verify" ok ok
+out=$("$crumb" inspect "$token" --now 1702419200.000001)
+grep -q "^times: expired" <<<"$out" && check "django inspect 1 us past the max age" ok ok \
+  || check "django inspect 1 us past the max age" "times: expired..." "$out"
+
 # inspect: the fields, unverified; with a secret, which key made the token.
 token=$(echo '{"a":1}' | "$crumb" sign --profile native --ttl 60 --idle 30 --now $T)
 out=$(env -u CRUMB_SECRET "$crumb" inspect "$token" --now $T)

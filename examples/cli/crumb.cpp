@@ -827,7 +827,14 @@ std::pair<crumb::errc, std::string> judge_times(profile_kind p, std::int64_t tim
               ahead + " (Flask refuses any timestamp after now, in whole seconds)"};
     return {crumb::errc::ok, ahead + limit + " (Django accepts a future timestamp)"};
   }
-  const bool expired = age.s > max_age->count() || (age.s == max_age->count() && age.ns > 0);
+  // Django compares floats: the same double the profile computes, so that inspect's verdict
+  // is verify's at every --now (a fraction under a microsecond included).
+  const double now_seconds = std::chrono::duration<double>(
+      (crumb::time_point(std::chrono::seconds(now.s)) + std::chrono::nanoseconds(now.ns))
+          .time_since_epoch()).count();
+  const bool expired =
+      flask ? age.s > max_age->count()
+            : now_seconds - static_cast<double>(timestamp) > static_cast<double>(max_age->count());
   // At the boundary, say why the fraction of now does not count.
   const bool boundary = flask && now.ns != 0 && age.s == max_age->count();
   return {expired ? crumb::errc::expired : crumb::errc::ok,

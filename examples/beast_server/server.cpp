@@ -42,7 +42,8 @@ response handle(const request& req, sessions::session& session) {
   response res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/plain");
   const std::string_view target(req.target().data(), req.target().size());
-  if (req.method() == http::verb::get && target == "/") {
+  const bool read = req.method() == http::verb::get || req.method() == http::verb::head;
+  if (read && target == "/") {
     const int visits = session.get("visits", 0) + 1;
     session.set("visits", visits);
     res.body() = "visits: " + std::to_string(visits) +
@@ -90,6 +91,7 @@ class connection : public std::enable_shared_from_this<connection> {
     web_.commit(session, res_);
     res_.keep_alive(req_.keep_alive());
     res_.prepare_payload();
+    if (req_.method() == http::verb::head) res_.body().clear();  // GET's headers, no body
     http::async_write(stream_, res_,
                       beast::bind_front_handler(&connection::on_write, shared_from_this()));
   }

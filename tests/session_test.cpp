@@ -621,6 +621,9 @@ BOOST_AUTO_TEST_CASE(an_unavailable_store_poisons_the_session) {
   BOOST_TEST(saved.error() == errc::store_unavailable);
   s.flush();  // nor can a logout be completed while the entry is out of reach
   BOOST_TEST(s.save().error() == errc::store_unavailable);
+  // Not on a response that failed either (regression: that logout was dropped silently,
+  // status 0, nothing logged, the entry and the cookie left as they were).
+  BOOST_TEST(s.commit_ending_only().error() == errc::store_unavailable);
 
   store.down = false;  // back: nothing was lost
   flaky_session later(h.codec, &store, h.settings, crumb::fixed_clock::at_unix(t0));

@@ -300,7 +300,11 @@ class basic_session {
   /// not come undone because the page after it failed. Errors: as commit()'s deletion.
   result<std::vector<cookie::set_cookie>> commit_ending_only() {
     std::vector<cookie::set_cookie> out;
-    if (poisoned_ || !modified_ || !(flushed_ || data_.empty())) return out;
+    if (poisoned_) {  // a logout the store could not carry out is reported, as by commit()
+      if (flushed_) return load_error_;
+      return out;
+    }
+    if (!modified_ || !(flushed_ || data_.empty())) return out;
     error_cause_.clear();
     data_.clear();  // flushed, then set again: the new data is not saved
     if (const errc e = end(out, cookie_.has_value() || !request_chunks_.empty()); e != errc::ok)

@@ -553,8 +553,9 @@ std::string_view trim_whitespace(std::string_view s) {
 // A secret is used byte for byte, so a blank one (anyone can sign with " ") or one with
 // spaces around it (a different key from the one meant) is refused, not trimmed.
 std::string checked_secret(std::string secret, const std::string& where) {
-  if (trim_whitespace(secret).empty()) throw usage_error{where + " is blank"};
-  if (trim_whitespace(secret).size() != secret.size())
+  const std::string_view trimmed = trim_whitespace(secret);
+  if (trimmed.empty()) throw usage_error{where + " is blank"};
+  if (trimmed.size() != secret.size())
     throw usage_error{where + " has spaces or tabs around it; a secret is used byte for byte"};
   return secret;
 }

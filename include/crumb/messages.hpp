@@ -337,7 +337,8 @@ class storage {
     if (!detail::is_utf8(m.text) || !detail::is_utf8(m.extra_tags)) return errc::invalid_utf8;
     if (m.text.empty() || m.level < min_level_) return errc::ok;
     std::string alone;
-    if (const errc e = detail::write_session_messages(std::span(&m, 1), alone); e != errc::ok) return e;
+    if (const errc e = detail::write_session_messages(std::span(&m, 1), alone); e != errc::ok)
+      return e;
     if (alone.size() > config_.settings().max_json_bytes) return errc::too_large;
     queued_.push_back(std::move(m));
     added_new_ = true;

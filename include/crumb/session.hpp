@@ -246,8 +246,7 @@ class basic_session {
   result<std::vector<cookie::set_cookie>> commit() {
     std::vector<cookie::set_cookie> out;
     if (poisoned_) return load_error_;
-    const bool had_cookie = cookie_.has_value() || !request_chunks_.empty();
-    const bool refresh = had_cookie && (settings_.save_every_request || due_for_reissue());
+    const bool refresh = came_with_cookie() && (settings_.save_every_request || due_for_reissue());
     if (!modified_ && !refresh) return out;
     ensure_loaded();
     if (poisoned_) return load_error_;
@@ -260,7 +259,7 @@ class basic_session {
       flushed_ = true;
     }
     if (data_.empty()) {  // Django deletes the cookie of an emptied session
-      if (const errc e = end(out, had_cookie); e != errc::ok) return e;
+      if (const errc e = end(out); e != errc::ok) return e;
       return out;
     }
     if (const errc e = erase_discarded(); e != errc::ok) return e;
@@ -307,8 +306,7 @@ class basic_session {
     if (!modified_ || !(flushed_ || data_.empty())) return out;
     error_cause_.clear();
     data_.clear();  // flushed, then set again: the new data is not saved
-    if (const errc e = end(out, cookie_.has_value() || !request_chunks_.empty()); e != errc::ok)
-      return e;
+    if (const errc e = end(out); e != errc::ok) return e;
     return out;
   }
 
@@ -493,12 +491,15 @@ class basic_session {
     return errc::ok;
   }
 
+  // Whether the request brought the session's cookie (or any of its chunks).
+  bool came_with_cookie() const noexcept { return cookie_.has_value() || !request_chunks_.empty(); }
+
   // Ends an emptied session: deletes its entry (and any let go of before) and expires its
   // cookie and chunks.
-  errc end(std::vector<cookie::set_cookie>& out, bool had_cookie) {
+  errc end(std::vector<cookie::set_cookie>& out) {
     discard_entry();
     if (const errc e = erase_discarded(); e != errc::ok) return e;
-    if (had_cookie || flushed_) {
+    if (came_with_cookie() || flushed_) {
       if (const errc e = append_deletion(out, settings_.cookie_name); e != errc::ok) return e;
       if (const errc e = expire_chunks_from(out, 1); e != errc::ok) return e;
     }

@@ -264,6 +264,10 @@ template <class Duration>
 errc seconds_from_value(const value& v, Duration& out) noexcept {
   using period = typename Duration::period;
   using rep = typename Duration::rep;
+  // Seconds in Duration's own units (minutes, milliseconds...), as a double.
+  const auto in_units = [](double seconds) {
+    return std::chrono::duration<double, period>(std::chrono::duration<double>(seconds)).count();
+  };
   if constexpr (std::is_floating_point_v<rep>) {
     // A floating rep takes the seconds as they are: no rounding, and no bounds computed
     // from Duration::max() (converting that to integer seconds would overflow).
@@ -271,8 +275,7 @@ errc seconds_from_value(const value& v, Duration& out) noexcept {
     if (const std::int64_t* i = v.if_int()) seconds = static_cast<double>(*i);
     else if (const double* d = v.if_double()) seconds = *d;
     else return errc::type_mismatch;
-    const double units =
-        std::chrono::duration<double, period>(std::chrono::duration<double>(seconds)).count();
+    const double units = in_units(seconds);
     if (!std::isfinite(units) || std::fabs(units) > std::numeric_limits<rep>::max())
       return errc::number_out_of_range;
     out = Duration(static_cast<rep>(units));
@@ -299,8 +302,7 @@ errc seconds_from_value(const value& v, Duration& out) noexcept {
     if (!std::isfinite(*d)) return errc::number_out_of_range;
     // In Duration's own units, rounded, then checked against the powers of two that bound
     // rep: double(INT64_MAX) rounds up to 2^63, so comparing with it would let 2^63 through.
-    const double units = std::nearbyint(
-        std::chrono::duration<double, period>(std::chrono::duration<double>(*d)).count());
+    const double units = std::nearbyint(in_units(*d));
     const double bound = std::ldexp(1.0, std::numeric_limits<rep>::digits);
     if (!(units < bound) || units < (std::is_signed_v<rep> ? -bound : 0.0))
       return errc::number_out_of_range;

@@ -1,9 +1,9 @@
 // crumb sessions for Boost.Beast: open a request's session from an http::request, commit
 // it into an http::response as Django's SessionMiddleware does (Vary: Cookie, no save
 // after a 5xx but a logout ends, a failed save answered 503 instead of lost). Each
-// Set-Cookie is inserted, never set over another. Works with asio's threads and strands: a session may be
-// committed on another thread than it was opened on. Needs Boost.Beast (Debian:
-// libboost-dev, 1.74 or later): link crumb::beast (CMake) or crumb-beast (meson).
+// Set-Cookie is inserted, never set over another. Works with asio's threads and strands:
+// a session may be committed on another thread than it was opened on. Needs Boost.Beast
+// (Debian: libboost-dev, 1.74 or later): link crumb::beast (CMake) or crumb-beast (meson).
 #pragma once
 
 #if defined(__has_include) && !__has_include(<boost/beast/http.hpp>)
